@@ -1,0 +1,1 @@
+"""Fixtures for the test OpenID provider (filled in by the provider work)."""

@@ -1,0 +1,1 @@
+"""Fixtures for the embedded sandbox instance (filled in by the sandbox work)."""
