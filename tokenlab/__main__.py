@@ -1,0 +1,3 @@
+from tokenlab.cli import entry
+
+entry()

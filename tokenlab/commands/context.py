@@ -1,0 +1,54 @@
+"""What every command gets: its streams, the profile store, the secret store, and output helpers."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, TextIO
+
+from tokenlab.core.events import Bus, Notice
+from tokenlab.core.profiles import ProfileStore
+from tokenlab.core.secrets import SecretStore
+
+
+@dataclass
+class CommandContext:
+    stdin: TextIO
+    stdout: TextIO
+    stderr: TextIO
+    bus: Bus = field(default_factory=Bus)
+
+    def __post_init__(self) -> None:
+        # Notices (e.g. "no keyring, falling back") go to stderr once, whatever the command.
+        self.bus.subscribe(self._print_notice, Notice)
+
+    @cached_property
+    def profiles(self) -> ProfileStore:
+        return ProfileStore()
+
+    @cached_property
+    def secrets(self) -> SecretStore:
+        return SecretStore(bus=self.bus, run_id="cli")
+
+    def out(self, text: str = "") -> None:
+        self.stdout.write(text + "\n")
+
+    def json(self, value: Any) -> None:
+        self.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+    def error(self, message: str, hint: str = "") -> None:
+        self.stderr.write(f"tokenlab: error: {message}\n")
+        if hint:
+            self.stderr.write(f"hint: {hint}\n")
+
+    def warn(self, message: str, hint: str = "") -> None:
+        self.stderr.write(f"tokenlab: warning: {message}\n")
+        if hint:
+            self.stderr.write(f"hint: {hint}\n")
+
+    def _print_notice(self, notice: Notice) -> None:
+        if notice.level == "warning":
+            self.warn(notice.message, notice.hint)
+        else:
+            self.stderr.write(f"tokenlab: {notice.message}\n")

@@ -1,0 +1,169 @@
+"""The event bus: typed, frozen events published by the core, read by the TUI, the CLI and tests.
+
+Subscribers are called in the publisher's thread. Asyncio code that wants events delivered on
+its own loop uses `Bus.queue()`, which hands events over with `call_soon_threadsafe`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+
+def new_run_id() -> str:
+    return secrets.token_hex(4)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    run_id: str
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notice(Event):
+    """Something the user should know once (a fallback taken, a legacy scope, ...)."""
+
+    level: str  # "info" | "warning"
+    message: str
+    hint: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpExchange(Event):
+    """One request and its response, already masked: safe to show, log and store."""
+
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    request_body: str
+    status: int | None
+    response_headers: tuple[tuple[str, str], ...]
+    response_body: str
+    elapsed_ms: float
+    error: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowStarted(Event):
+    flow: str
+    profile: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserActionRequired(Event):
+    action: str  # "open-url" | "enter-code" | "paste-redirect"
+    message: str
+    url: str = ""
+    user_code: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TokenIssued(Event):
+    token_type: str
+    expires_in: int | None
+    scopes: tuple[str, ...]
+    masked_token: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowFailed(Event):
+    message: str
+    hint: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowFinished(Event):
+    ok: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubscriberFailed(Event):
+    """A subscriber raised while handling an event; reported instead of propagated."""
+
+    subscriber: str
+    event_type: str
+    error: str
+
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    handler: Handler
+    types: tuple[type[Event], ...]
+
+    def wants(self, event: Event) -> bool:
+        return not self.types or isinstance(event, self.types)
+
+
+class Bus:
+    """Publish/subscribe, safe from asyncio tasks and from threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subs: dict[int, Subscription] = {}
+        self._ids = itertools.count(1)
+
+    def subscribe(self, handler: Handler, *types: type[Event]) -> Subscription:
+        sub = Subscription(next(self._ids), handler, types)
+        with self._lock:
+            self._subs[sub.id] = sub
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        with self._lock:
+            self._subs.pop(sub.id, None)
+
+    def publish(self, event: Event) -> None:
+        with self._lock:
+            subs = [s for s in self._subs.values() if s.wants(event)]
+        for sub in subs:
+            try:
+                sub.handler(event)
+            except Exception as exc:  # noqa: BLE001 - a subscriber must not break the publisher
+                if isinstance(event, SubscriberFailed):
+                    continue  # never loop on a failing failure handler
+                self.publish(
+                    SubscriberFailed(
+                        run_id=event.run_id,
+                        subscriber=getattr(sub.handler, "__qualname__", repr(sub.handler)),
+                        event_type=type(event).__name__,
+                        error=f"{type(exc).__name__}: {exc}",
+                    )
+                )
+
+    @contextmanager
+    def collect(self, *types: type[Event]) -> Iterator[list[Event]]:
+        """Collect events into a list while the block runs (tests, reports)."""
+        seen: list[Event] = []
+        sub = self.subscribe(seen.append, *types)
+        try:
+            yield seen
+        finally:
+            self.unsubscribe(sub)
+
+    @contextmanager
+    def queue(self, *types: type[Event]) -> Iterator[asyncio.Queue[Event]]:
+        """An asyncio queue fed from any thread, for consumers running on this loop."""
+        loop = asyncio.get_running_loop()
+        q: asyncio.Queue[Event] = asyncio.Queue()
+
+        def hand_over(event: Event) -> None:
+            loop.call_soon_threadsafe(q.put_nowait, event)
+
+        sub = self.subscribe(hand_over, *types)
+        try:
+            yield q
+        finally:
+            self.unsubscribe(sub)

@@ -1,0 +1,271 @@
+"""Secrets: in the OS keyring, or, where none runs, in the environment or this run's memory.
+
+Never on disk in plain text. Lookup order for a profile's secret: this run's memory (stdin,
+a rotated refresh token), the keyring, the environment, and for sandbox profiles only the
+published demo value. Every value handed out is also given to the redactor, so it is masked in
+anything recorded, whatever field it ends up in.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+from tokenlab.core.errors import SecretMissingError, SecretStoreError
+from tokenlab.core.events import Bus, Notice
+from tokenlab.core.redact import Redactor
+
+SERVICE = "tokenlab"
+
+
+class SecretKind(StrEnum):
+    CLIENT_SECRET = "client-secret"
+    REFERENCE_TOKEN = "reference-token"
+    KEY_PASSPHRASE = "key-passphrase"
+    REFRESH_TOKEN = "refresh-token"
+
+
+ENV_VARS: dict[SecretKind, str] = {
+    SecretKind.CLIENT_SECRET: "TOKENLAB_CLIENT_SECRET",
+    SecretKind.REFERENCE_TOKEN: "TOKENLAB_REFERENCE_TOKEN",
+    SecretKind.KEY_PASSPHRASE: "TOKENLAB_KEY_PASSPHRASE",
+}
+
+Source = Literal["memory", "keyring", "environment", "public-demo-value", "missing"]
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    """What keyring backend this process found, and whether tokenlab can store secrets in it."""
+
+    name: str
+    usable: bool
+    reason: str = ""
+
+    def describe(self) -> str:
+        if self.usable:
+            return f"OS keyring ({self.name})"
+        return f"no usable keyring ({self.name}: {self.reason})"
+
+
+@dataclass(frozen=True)
+class SecretLocation:
+    kind: SecretKind
+    source: Source
+    detail: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind.value, "source": self.source, "detail": self.detail}
+
+
+FALLBACK_HINT = (
+    "set TOKENLAB_CLIENT_SECRET / TOKENLAB_REFERENCE_TOKEN / TOKENLAB_KEY_PASSPHRASE in the "
+    "environment, or pass --secret-stdin, for each run"
+)
+
+
+def _backend_name(backend: Any) -> str:
+    cls = type(backend)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+class SecretStore:
+    """Reads and writes secrets by profile and kind, with an honest fallback when no keyring runs."""
+
+    def __init__(
+        self,
+        *,
+        bus: Bus | None = None,
+        run_id: str = "secrets",
+        env: Mapping[str, str] | None = None,
+        redactor: Redactor | None = None,
+    ) -> None:
+        self.bus = bus
+        self.run_id = run_id
+        self.env = env if env is not None else os.environ
+        self.redactor = redactor if redactor is not None else Redactor()
+        self._memory: dict[tuple[str, SecretKind], str] = {}
+        self._lock = threading.Lock()
+        self._status: BackendStatus | None = None
+        self._warned = False
+
+    # --- the backend ---------------------------------------------------------------------------
+
+    def backend_status(self) -> BackendStatus:
+        """Probe the keyring once: which backend, and can it be used."""
+        if self._status is None:
+            self._status = self._probe()
+        return self._status
+
+    def _probe(self) -> BackendStatus:
+        try:
+            import keyring  # lazy: importing it scans entry points
+            from keyring.backends import fail
+
+            backend = keyring.get_keyring()
+        except Exception as exc:  # noqa: BLE001 - any backend failure means "not usable"
+            return BackendStatus("unknown", False, f"{type(exc).__name__}: {exc}")
+        name = _backend_name(backend)
+        if isinstance(backend, fail.Keyring):
+            return BackendStatus(name, False, "no keyring service is running (common over SSH)")
+        return BackendStatus(name, True)
+
+    def _mark_unusable(self, exc: BaseException) -> BackendStatus:
+        status = self.backend_status()
+        reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
+        if "locked" in type(exc).__name__.lower():
+            reason = f"the keyring is locked ({exc})"
+        self._status = BackendStatus(status.name, False, reason)
+        return self._status
+
+    def _warn_once(self) -> None:
+        if self._warned:
+            return
+        self._warned = True
+        if self.bus is not None:
+            self.bus.publish(
+                Notice(
+                    run_id=self.run_id,
+                    level="warning",
+                    message=f"secrets: {self.backend_status().describe()}; using the environment or this run's memory",
+                    hint=FALLBACK_HINT,
+                )
+            )
+
+    def _keyring_get(self, account: str) -> str | None:
+        if not self.backend_status().usable:
+            self._warn_once()
+            return None
+        import keyring
+
+        try:
+            return keyring.get_password(SERVICE, account)
+        except Exception as exc:  # noqa: BLE001 - locked, dbus errors, ...: fall back, say so
+            self._mark_unusable(exc)
+            self._warn_once()
+            return None
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def lookup(
+        self, profile_name: str, kind: SecretKind, public_value: str = ""
+    ) -> tuple[str | None, SecretLocation]:
+        """The secret and where it came from; `(None, missing)` when no source has it."""
+        with self._lock:
+            value = self._memory.get((profile_name, kind))
+        if value is not None:
+            return self._hand_out(value, SecretLocation(kind, "memory", "this run only"))
+        value = self._keyring_get(_account(profile_name, kind))
+        if value is not None:
+            return self._hand_out(
+                value, SecretLocation(kind, "keyring", self.backend_status().name)
+            )
+        env_name = ENV_VARS.get(kind)
+        if env_name and self.env.get(env_name):
+            return self._hand_out(self.env[env_name], SecretLocation(kind, "environment", env_name))
+        if public_value:
+            return public_value, SecretLocation(
+                kind, "public-demo-value", "published sandbox demo value"
+            )
+        return None, SecretLocation(kind, "missing")
+
+    def _hand_out(self, value: str, where: SecretLocation) -> tuple[str, SecretLocation]:
+        self.redactor.add_known(value)
+        return value, where
+
+    def get(self, profile_name: str, kind: SecretKind, public_value: str = "") -> str | None:
+        return self.lookup(profile_name, kind, public_value)[0]
+
+    def require(self, profile_name: str, kind: SecretKind, public_value: str = "") -> str:
+        value = self.get(profile_name, kind, public_value)
+        if value is None:
+            env_name = ENV_VARS.get(kind)
+            via_env = f", set {env_name}" if env_name else ""
+            raise SecretMissingError(
+                f"profile {profile_name!r} has no {kind.value}",
+                f"store one with `tokenlab secret set {profile_name} --kind {kind.value}`{via_env}, "
+                "or pass --secret-stdin",
+            )
+        return value
+
+    def where(self, profile_name: str, kind: SecretKind, public_value: str = "") -> SecretLocation:
+        return self.lookup(profile_name, kind, public_value)[1]
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def remember(self, profile_name: str, kind: SecretKind, value: str) -> SecretLocation:
+        """Keep a value for this run only (read from stdin, or no keyring to put it in)."""
+        self.redactor.add_known(value)
+        with self._lock:
+            self._memory[(profile_name, kind)] = value
+        return SecretLocation(kind, "memory", "this run only")
+
+    def store(
+        self, profile_name: str, kind: SecretKind, value: str, *, memory_fallback: bool = False
+    ) -> SecretLocation:
+        """Put a secret in the keyring. Without one, keep it in memory if allowed, else refuse."""
+        self.redactor.add_known(value)
+        status = self.backend_status()
+        error: BaseException | None = None
+        if status.usable:
+            import keyring
+
+            try:
+                keyring.set_password(SERVICE, _account(profile_name, kind), value)
+            except Exception as exc:  # noqa: BLE001 - locked or failing backend
+                error = exc
+                status = self._mark_unusable(exc)
+            else:
+                with self._lock:
+                    self._memory.pop((profile_name, kind), None)
+                return SecretLocation(kind, "keyring", status.name)
+        if memory_fallback:
+            self._warn_once()
+            return self.remember(profile_name, kind, value)
+        del error
+        raise SecretStoreError(
+            f"cannot store the {kind.value}: {status.describe()}",
+            f"nothing was written to disk; {FALLBACK_HINT}",
+        )
+
+    def delete(self, profile_name: str, kind: SecretKind) -> bool:
+        """Remove a secret from the keyring and memory; True when something was removed."""
+        with self._lock:
+            removed = self._memory.pop((profile_name, kind), None) is not None
+        status = self.backend_status()
+        if not status.usable:
+            if removed:
+                return True
+            raise SecretStoreError(
+                f"cannot remove the {kind.value}: {status.describe()}",
+                "nothing is stored there to remove",
+            )
+        import keyring
+        from keyring.errors import PasswordDeleteError
+
+        try:
+            keyring.delete_password(SERVICE, _account(profile_name, kind))
+        except PasswordDeleteError:
+            return removed
+        except Exception as exc:  # noqa: BLE001
+            status = self._mark_unusable(exc)
+            raise SecretStoreError(
+                f"cannot remove the {kind.value}: {status.describe()}",
+                "unlock the keyring and try again",
+            ) from None
+        return True
+
+    def status(
+        self, profile_name: str, public_values: Mapping[SecretKind, str] | None = None
+    ) -> list[SecretLocation]:
+        """Where each kind of secret of a profile comes from; never the values."""
+        public_values = public_values or {}
+        return [self.where(profile_name, kind, public_values.get(kind, "")) for kind in SecretKind]
+
+
+def _account(profile_name: str, kind: SecretKind) -> str:
+    return f"{profile_name}:{kind.value}"

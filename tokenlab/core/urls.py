@@ -1,0 +1,57 @@
+"""Validation of the URLs a user types: instance, authority, API base, redirect URI."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from tokenlab.core.errors import InvalidUrlError
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(value: str, *, what: str, allow_insecure: bool = False) -> str:
+    """Return `value` if it is an absolute http(s) URL fit for `what`, else raise with a hint.
+
+    Plain http is refused unless the host is loopback or `allow_insecure` is set: tokens and
+    secrets would cross the network in clear text.
+    """
+    if not value or value != value.strip() or any(c.isspace() for c in value):
+        raise InvalidUrlError(
+            f"{what} {value!r} contains spaces or is empty",
+            "give the URL without spaces, e.g. https://acme.my.erp.net",
+        )
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises on a non-numeric port
+    except ValueError as exc:
+        raise InvalidUrlError(
+            f"{what} {value!r} is not a valid URL: {exc}", "check the port"
+        ) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidUrlError(
+            f"{what} {value!r} has no http(s) scheme and host",
+            f"write it in full, e.g. https://{value.split('/')[0] or 'acme.my.erp.net'}",
+        )
+    if parts.fragment or value.endswith("#"):
+        raise InvalidUrlError(f"{what} {value!r} has a fragment (#...)", "remove the '#' part")
+    if parts.scheme == "http" and not allow_insecure and not is_loopback_host(parts.hostname):
+        raise InvalidUrlError(
+            f"{what} {value!r} uses plain http on a host that is not loopback",
+            "use https, or pass --insecure if this is a test server you trust",
+        )
+    del port
+    return value
+
+
+def join_url(base: str, path: str) -> str:
+    """`base` + `path` with exactly one slash between them."""
+    return base.rstrip("/") + "/" + path.lstrip("/")

@@ -1,0 +1,362 @@
+"""Trusted Applications, users, reference tokens and the demo catalog built on them.
+
+Every secret here is a public demo value: printed by ``tokenlab sandbox`` and safe to show.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ClientType = Literal["Confidential", "Public", "None"]
+Scenario = Literal["web-app", "spa", "web-portal", "service-app", "automation"]
+AuthMethod = Literal["none", "client_secret_basic", "client_secret_post"]
+
+
+def hash_secret(secret: str) -> str:
+    """How the platform stores a client secret: ``base64(sha256(secret))``."""
+    return base64.b64encode(hashlib.sha256(secret.encode()).digest()).decode()
+
+
+@dataclass
+class TrustedApplication:
+    """A client registration inside the instance (the platform's Trusted Application)."""
+
+    application_uri: str  # the OAuth client_id
+    name: str = ""
+    is_enabled: bool = True
+    client_type: ClientType = "Confidential"
+    secret_hash: str | None = None
+    impersonate_internal_user_allowed: bool = False
+    system_user_allowed: bool = False
+    system_user: str | None = None
+    login_urls: str = ""  # comma-separated redirect URIs, exact and case-sensitive
+    scope: str = "read update"  # space-delimited allowed scopes
+    public_key: str | dict[str, Any] | None = None  # PEM or JWK, for private_key_jwt
+    device_flow_allowed: bool = False
+    logout_urls: str = ""  # comma-separated post-logout redirect URIs
+
+    @property
+    def client_id(self) -> str:
+        return self.application_uri
+
+    @property
+    def redirect_uris(self) -> list[str]:
+        return [u.strip() for u in self.login_urls.split(",") if u.strip()]
+
+    @property
+    def post_logout_uris(self) -> list[str]:
+        return [u.strip() for u in f"{self.logout_urls},{self.login_urls}".split(",") if u.strip()]
+
+    @property
+    def allowed_scopes(self) -> list[str]:
+        return self.scope.split()
+
+    @property
+    def is_public(self) -> bool:
+        return self.client_type == "Public"
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    password: str
+    id: str
+    name: str
+    email: str
+    user_type: str = "Internal"
+    is_admin: bool = False
+    locale: str = "en"
+
+
+@dataclass
+class ReferenceToken:
+    """A personal or service reference token (``enrt_...``): opaque, looked up, revocable."""
+
+    token: str
+    owner: str
+    kind: Literal["personal", "service"] = "personal"
+    scopes: tuple[str, ...] = ("read", "update")
+    expires_at: float | None = None
+    revoked: bool = False
+    user: User | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+DEMO_USER = User(
+    username="demo",
+    password="demo-password",
+    id="1f0e6d5c-4b3a-4291-8a7f-6e5d4c3b2a19",
+    name="Demo User",
+    email="demo@sandbox.invalid",
+)
+
+DEMO_REFERENCE_TOKEN = "enrt_sandbox_demo_valid_5f3c9a1e2b7d4c60"
+DEMO_REVOKED_REFERENCE_TOKEN = "enrt_sandbox_demo_revoked_8e2b6d0a9c14f735"
+
+_VENDOR = "com.tokenlab.demo"
+SERVICE_APP = f"{_VENDOR}/service-app"
+WEB_APP = f"{_VENDOR}/web-app"
+SPA = f"{_VENDOR}/spa"
+PORTAL = f"{_VENDOR}/portal"
+DISABLED_APP = f"{_VENDOR}/disabled"
+NO_SYSTEM_USER_APP = f"{_VENDOR}/no-system-user"
+READ_ONLY_APP = f"{_VENDOR}/read-only"
+REDIRECT_MISMATCH_APP = f"{_VENDOR}/spa-redirect-mismatch"
+DEVICE_APP = f"{_VENDOR}/device"
+GLOBAL_APP = f"{_VENDOR}/global-signin"
+
+DEMO_SECRETS: dict[str, str] = {
+    SERVICE_APP: "demo-service-secret",
+    WEB_APP: "demo-web-secret",
+    PORTAL: "demo-portal-secret",
+    DISABLED_APP: "demo-disabled-secret",
+    NO_SYSTEM_USER_APP: "demo-no-system-user-secret",
+    READ_ONLY_APP: "demo-read-only-secret",
+    GLOBAL_APP: "demo-global-secret",
+}
+
+LOOPBACK = "http://127.0.0.1/callback,http://localhost/callback"
+
+
+def default_apps() -> list[TrustedApplication]:
+    """The instance's registrations behind the demo catalog (fresh objects each call)."""
+
+    def secret(client_id: str) -> str:
+        return hash_secret(DEMO_SECRETS[client_id])
+
+    return [
+        TrustedApplication(
+            SERVICE_APP,
+            "Demo service application",
+            secret_hash=secret(SERVICE_APP),
+            system_user_allowed=True,
+            system_user="sandbox-service",
+        ),
+        TrustedApplication(
+            WEB_APP,
+            "Demo web application",
+            secret_hash=secret(WEB_APP),
+            impersonate_internal_user_allowed=True,
+            login_urls=LOOPBACK,
+        ),
+        TrustedApplication(
+            SPA,
+            "Demo single-page application",
+            client_type="Public",
+            impersonate_internal_user_allowed=True,
+            login_urls=LOOPBACK,
+        ),
+        TrustedApplication(
+            PORTAL,
+            "Demo web portal",
+            secret_hash=secret(PORTAL),
+            impersonate_internal_user_allowed=True,
+            system_user_allowed=True,
+            system_user="sandbox-portal",
+            login_urls=LOOPBACK,
+        ),
+        TrustedApplication(
+            DISABLED_APP,
+            "Disabled application",
+            is_enabled=False,
+            secret_hash=secret(DISABLED_APP),
+            system_user_allowed=True,
+            system_user="sandbox-service",
+        ),
+        TrustedApplication(
+            NO_SYSTEM_USER_APP,
+            "Service application without a system user",
+            secret_hash=secret(NO_SYSTEM_USER_APP),
+        ),
+        TrustedApplication(
+            READ_ONLY_APP,
+            "Service application allowed read only",
+            secret_hash=secret(READ_ONLY_APP),
+            system_user_allowed=True,
+            system_user="sandbox-reader",
+            scope="read",
+        ),
+        TrustedApplication(
+            REDIRECT_MISMATCH_APP,
+            "SPA registered with another redirect URI",
+            client_type="Public",
+            impersonate_internal_user_allowed=True,
+            login_urls="http://127.0.0.1/signin-oidc",
+        ),
+        TrustedApplication(
+            DEVICE_APP,
+            "Demo device (input-constrained) client",
+            client_type="Public",
+            impersonate_internal_user_allowed=True,
+            device_flow_allowed=True,
+        ),
+    ]
+
+
+def global_apps() -> list[TrustedApplication]:
+    """Registrations at the global authority (sign-in only)."""
+    return [
+        TrustedApplication(
+            GLOBAL_APP,
+            "Sign-in client at the global authority",
+            secret_hash=hash_secret(DEMO_SECRETS[GLOBAL_APP]),
+            impersonate_internal_user_allowed=True,
+            system_user_allowed=True,
+            system_user="global-signin",
+            login_urls=LOOPBACK,
+        )
+    ]
+
+
+def default_reference_tokens() -> list[ReferenceToken]:
+    return [
+        ReferenceToken(DEMO_REFERENCE_TOKEN, owner=DEMO_USER.username, user=DEMO_USER),
+        ReferenceToken(DEMO_REVOKED_REFERENCE_TOKEN, owner=DEMO_USER.username, revoked=True),
+    ]
+
+
+@dataclass(frozen=True)
+class DemoProfile:
+    name: str
+    description: str
+    scenario: Scenario
+    instance: str
+    authority: str | None  # None: derived as f"{instance}/id"
+    client_id: str | None  # None for automation (reference token, no OAuth client)
+    auth_method: AuthMethod
+    scopes: tuple[str, ...]
+    redirect_uri: str | None
+    public_secret: str | None
+    reference_token: str | None
+    expected_error: str | None
+
+
+def demo_catalog(base_url: str) -> list[DemoProfile]:
+    """One profile per scenario that works, and one per classic mistake."""
+    base = base_url.rstrip("/")
+    cb = "http://127.0.0.1/callback"
+
+    def p(
+        name: str,
+        description: str,
+        scenario: Scenario,
+        client_id: str | None,
+        auth_method: AuthMethod,
+        scopes: tuple[str, ...],
+        *,
+        redirect_uri: str | None = None,
+        authority: str | None = None,
+        reference_token: str | None = None,
+        expected_error: str | None = None,
+    ) -> DemoProfile:
+        return DemoProfile(
+            name=name,
+            description=description,
+            scenario=scenario,
+            instance=base,
+            authority=authority,
+            client_id=client_id,
+            auth_method=auth_method,
+            scopes=scopes,
+            redirect_uri=redirect_uri,
+            public_secret=DEMO_SECRETS.get(client_id or ""),
+            reference_token=reference_token,
+            expected_error=expected_error,
+        )
+
+    return [
+        p(
+            "demo-service-app",
+            "Service application: client_credentials with a secret (Basic auth); works.",
+            "service-app",
+            SERVICE_APP,
+            "client_secret_basic",
+            ("read", "update"),
+        ),
+        p(
+            "demo-web-app",
+            "Web application: code + PKCE, code id_token via form_post, refresh token; works.",
+            "web-app",
+            WEB_APP,
+            "client_secret_post",
+            ("openid", "profile", "offline_access", "read", "update"),
+            redirect_uri=cb,
+        ),
+        p(
+            "demo-spa",
+            "Single-page application: public client, code + PKCE, no secret; works.",
+            "spa",
+            SPA,
+            "none",
+            ("openid", "profile", "read", "update"),
+            redirect_uri=cb,
+        ),
+        p(
+            "demo-portal",
+            "Web portal: sign the user in (openid profile), call the API with client_credentials.",
+            "web-portal",
+            PORTAL,
+            "client_secret_basic",
+            ("openid", "profile", "read", "update"),
+            redirect_uri=cb,
+        ),
+        p(
+            "demo-automation",
+            "Automation: a reference token (enrt_...) sent as a Bearer token; works.",
+            "automation",
+            None,
+            "none",
+            (),
+            reference_token=DEMO_REFERENCE_TOKEN,
+        ),
+        p(
+            "demo-disabled",
+            "Mistake: the Trusted Application is disabled (IsEnabled off).",
+            "service-app",
+            DISABLED_APP,
+            "client_secret_basic",
+            ("read", "update"),
+            expected_error="invalid_client",
+        ),
+        p(
+            "demo-no-system-user",
+            "Mistake: client_credentials without SystemUserAllowed/SystemUser on the app.",
+            "service-app",
+            NO_SYSTEM_USER_APP,
+            "client_secret_basic",
+            ("read", "update"),
+            expected_error="unauthorized_client",
+        ),
+        p(
+            "demo-scope-not-allowed",
+            "Mistake: asks for 'update' but the Trusted Application allows only 'read'.",
+            "service-app",
+            READ_ONLY_APP,
+            "client_secret_basic",
+            ("read", "update"),
+            expected_error="invalid_scope",
+        ),
+        p(
+            "demo-redirect-mismatch",
+            "Mistake: the redirect URI is not registered exactly on the Trusted Application.",
+            "spa",
+            REDIRECT_MISMATCH_APP,
+            "none",
+            ("openid", "profile", "read"),
+            redirect_uri=cb,
+            expected_error="invalid_redirect_uri",
+        ),
+        p(
+            "demo-global-authority",
+            "Mistake: token from the global authority; the instance API rejects its issuer.",
+            "service-app",
+            GLOBAL_APP,
+            "client_secret_basic",
+            ("read", "update"),
+            authority=f"{base}/global/id",
+            expected_error="invalid_token",
+        ),
+    ]
