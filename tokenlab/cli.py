@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
 from tokenlab import __version__
-from tokenlab.commands import profiles_cmd, secret_cmd
+from tokenlab.commands import authority_cmd, demo_cmd, profiles_cmd, secret_cmd, token_cmd
 from tokenlab.commands.context import CommandContext
 from tokenlab.core.errors import EXIT_FAILURE, TokenlabError, UsageError
 
@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     profiles_cmd.add_parser(sub)
     secret_cmd.add_parser(sub)
+    authority_cmd.add_parser(sub)
+    token_cmd.add_parser(sub)
+    demo_cmd.add_parser(sub)
     return parser
 
 

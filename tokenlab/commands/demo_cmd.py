@@ -1,0 +1,124 @@
+"""`tokenlab sandbox` and `tokenlab demo`: the embedded sandbox instance and its demo profiles.
+
+The only commands that import `tokenlab.sandbox`; the sandbox itself imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from tokenlab.commands.context import CommandContext
+from tokenlab.core.errors import UsageError
+from tokenlab.core.profiles import Profile, ProfileStore, new_profile
+
+if TYPE_CHECKING:
+    from tokenlab.sandbox import DemoProfile
+
+
+def add_parser(sub: Any) -> None:
+    sb = sub.add_parser(
+        "sandbox",
+        help="run only the sandbox instance in the foreground",
+        description="Run the embedded sandbox instance until Ctrl-C, for use from another terminal.",
+    )
+    sb.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    sb.set_defaults(run=_sandbox)
+
+    demo = sub.add_parser(
+        "demo",
+        help="try tokenlab against the embedded sandbox (no account needed)",
+        description="Start the sandbox instance, create the demo-* profiles for it, and open the console.",
+    )
+    demo.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    demo.add_argument(
+        "--print-profiles",
+        action="store_true",
+        help="only create/refresh the demo profiles for a sandbox already running at --port, print them, and exit",
+    )
+    demo.add_argument("--json", action="store_true", help="with --print-profiles: as JSON")
+    demo.set_defaults(run=_demo)
+
+
+def to_profile(demo: DemoProfile) -> Profile:
+    return new_profile(
+        demo.name,
+        demo.instance,
+        demo.scenario,
+        description=demo.description,
+        authority_url=demo.authority or "",
+        client_id=demo.client_id or "",
+        auth_method=demo.auth_method or "none",
+        scopes=tuple(demo.scopes),
+        redirect_uri=demo.redirect_uri or "",
+        public_secret=demo.public_secret or "",
+        public_reference_token=demo.reference_token or "",
+    )
+
+
+def write_demo_profiles(store: ProfileStore, base_url: str) -> list[Profile]:
+    from tokenlab.sandbox import demo_catalog
+
+    profiles = [to_profile(d) for d in demo_catalog(base_url)]
+    for profile in profiles:
+        store.save(profile)  # refreshes a demo profile; an unreadable file is refused, not replaced
+    return profiles
+
+
+def _check_port(port: int) -> None:
+    if not 0 <= port <= 65535:
+        raise UsageError(
+            f"port {port} is out of range", "use 1..65535, or leave it out for a free port"
+        )
+
+
+def _sandbox(args: argparse.Namespace, ctx: CommandContext) -> int:
+    _check_port(args.port)
+    from tokenlab.sandbox import serve_forever
+
+    try:
+        serve_forever(args.port, ctx.stdout)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}",
+            "pick another --port, or leave it out",
+        ) from None
+    return 0
+
+
+def _demo(args: argparse.Namespace, ctx: CommandContext) -> int:
+    _check_port(args.port)
+    if args.print_profiles:
+        if not args.port:
+            raise UsageError(
+                "--print-profiles needs the --port of a running sandbox",
+                "start one with `tokenlab sandbox --port 8080`",
+            )
+        profiles = write_demo_profiles(ctx.profiles, f"http://127.0.0.1:{args.port}")
+        if args.json:
+            from tokenlab.core.profiles import profile_summary
+
+            ctx.json([{**profile_summary(p), "description": p.description} for p in profiles])
+        else:
+            width = max(len(p.name) for p in profiles)
+            for p in profiles:
+                ctx.out(f"{p.name:<{width}}  {p.scenario:<12} {p.description}")
+            ctx.out(
+                f"\ntry: tokenlab token --profile demo-service-app   (profiles in {ctx.profiles.dir})"
+            )
+        return 0
+    from tokenlab.sandbox import Sandbox
+
+    with contextlib.ExitStack() as stack:
+        try:
+            sandbox = stack.enter_context(Sandbox.running_in_thread(port=args.port))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot start the sandbox on 127.0.0.1:{args.port}: {exc.strerror}",
+                "pick another --port, or leave it out",
+            ) from None
+        write_demo_profiles(ctx.profiles, sandbox.url)
+        from tokenlab.ui.launch import run_console
+
+        return run_console(ctx, title="demo", sandbox_url=sandbox.url)

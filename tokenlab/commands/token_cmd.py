@@ -1,0 +1,108 @@
+"""`tokenlab token --profile NAME`: run the profile's flow; the token on stdout, the trace on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from tokenlab.commands.context import CommandContext
+from tokenlab.commands.trace import TracePrinter
+from tokenlab.core.explain import TokenEndpointError, explanation_json
+from tokenlab.core.flows.base import FlowOptions
+from tokenlab.core.flows.runner import FLOW_NAMES, run_flow
+from tokenlab.core.secrets import SecretKind
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "token",
+        help="run a profile's flow and print the access token",
+        description="Run the flow of a profile's scenario (or --flow) and print the access token to stdout. "
+        "The step-by-step trace goes to stderr.",
+    )
+    p.add_argument("--profile", "-p", required=True)
+    p.add_argument("--flow", choices=FLOW_NAMES, help="default: the scenario's flow")
+    finish = p.add_mutually_exclusive_group()
+    finish.add_argument(
+        "--paste", action="store_true", help="finish sign-in by pasting the redirect URL"
+    )
+    finish.add_argument("--device", action="store_true", help="sign in with the device code flow")
+    finish.add_argument(
+        "--no-browser", action="store_true", help="never try to open a browser; print the URL"
+    )
+    p.add_argument(
+        "--secret-stdin",
+        action="store_true",
+        help="read the client secret (reference token for automation) from stdin",
+    )
+    p.add_argument(
+        "--allow-global-authority",
+        action="store_true",
+        help="ask a global authority anyway (to see the API refuse it)",
+    )
+    p.add_argument(
+        "--wait",
+        type=float,
+        default=300.0,
+        help="seconds to wait for sign-in or approval (default 300)",
+    )
+    p.add_argument("--json", action="store_true", help="every token and its metadata as JSON")
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="no trace, only user actions and errors"
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="include headers in the trace")
+    p.set_defaults(run=_run)
+
+
+def flow_options(args: argparse.Namespace, ctx: CommandContext) -> FlowOptions:
+    async def paste(prompt: str) -> str:
+        ctx.stderr.write(prompt)
+        ctx.stderr.flush()
+        line = await asyncio.to_thread(ctx.stdin.readline)
+        return line.strip()
+
+    finish = "paste" if args.paste else "device" if args.device else None
+    return FlowOptions(
+        finish=finish,
+        open_browser=not args.no_browser,
+        paste=paste,
+        wait_timeout=args.wait,
+        allow_global_authority=args.allow_global_authority,
+    )
+
+
+def read_stdin_secret(
+    args: argparse.Namespace, ctx: CommandContext, profile_name: str, scenario: str
+) -> None:
+    if not args.secret_stdin:
+        return
+    from tokenlab.commands.secret_cmd import read_secret_value
+
+    kind = SecretKind.REFERENCE_TOKEN if scenario == "automation" else SecretKind.CLIENT_SECRET
+    ctx.secrets.remember(profile_name, kind, read_secret_value(ctx, from_stdin=True, prompt=""))
+
+
+def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    profile = ctx.profiles.load(args.profile)
+    read_stdin_secret(args, ctx, profile.name, profile.scenario)
+    TracePrinter(ctx.stderr, verbose=args.verbose, quiet=args.quiet or False).attach(ctx.bus)
+    try:
+        result = asyncio.run(
+            run_flow(
+                profile,
+                secrets=ctx.secrets,
+                bus=ctx.bus,
+                flow=args.flow,
+                options=flow_options(args, ctx),
+            )
+        )
+    except TokenEndpointError as exc:
+        if args.json:
+            ctx.json({"ok": False, "error": explanation_json(exc)})
+        raise
+    if args.json:
+        ctx.json({"ok": True, **result.to_json(reveal=True)})
+    else:
+        ctx.out(result.api_token.access_token)
+    return 0

@@ -1,0 +1,500 @@
+"""The identity authority: find it, fetch and check its discovery and keys, classify it.
+
+The seed's first rule: API tokens come only from the *instance* identity service. A global
+authority (by default the platform's `https://id.erp.net/id`) signs people in but never issues
+tokens the instance APIs accept; a profile that asks it for an API token is a mistake we name.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import fnmatch
+import json
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from tokenlab.core.errors import TokenlabError
+from tokenlab.core.urls import is_loopback_host, join_url
+
+# Patterns (fnmatch) of global authorities: the platform's, and the sandbox's stand-in for it.
+DEFAULT_GLOBAL_AUTHORITIES: tuple[str, ...] = (
+    "https://id.erp.net/id",
+    "http://127.0.0.1:*/global/id",
+    "http://localhost:*/global/id",
+)
+AUTO_DISCOVERY_PATHS = ("sys/auto-discovery", "tools/auto-discovery")
+CLOCK_SKEW_WARNING_S = 60.0
+
+AuthorityKind = Literal["instance", "global", "other"]
+Level = Literal["ok", "warning", "error"]
+
+
+class AuthorityError(TokenlabError):
+    """Discovery or JWKS could not be fetched or is not usable."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    message: str
+    hint: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"level": self.level, "message": self.message, "hint": self.hint}
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    kid: str
+    kty: str
+    alg: str
+    use: str
+    size: int | None  # RSA modulus bits or EC curve bits
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kid": self.kid,
+            "kty": self.kty,
+            "alg": self.alg,
+            "use": self.use,
+            "size": self.size,
+        }
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """The parts of `/.well-known/openid-configuration` that tokenlab uses, plus the raw document."""
+
+    authority: str
+    raw: Mapping[str, Any]
+
+    def get(self, key: str) -> str:
+        value = self.raw.get(key)
+        return value if isinstance(value, str) else ""
+
+    def list(self, key: str) -> tuple[str, ...]:
+        value = self.raw.get(key)
+        return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+    @property
+    def issuer(self) -> str:
+        return self.get("issuer")
+
+    @property
+    def token_endpoint(self) -> str:
+        return self.get("token_endpoint")
+
+    @property
+    def authorization_endpoint(self) -> str:
+        return self.get("authorization_endpoint")
+
+    @property
+    def device_authorization_endpoint(self) -> str:
+        return self.get("device_authorization_endpoint")
+
+    @property
+    def jwks_uri(self) -> str:
+        return self.get("jwks_uri")
+
+    @property
+    def revocation_endpoint(self) -> str:
+        return self.get("revocation_endpoint")
+
+    @property
+    def introspection_endpoint(self) -> str:
+        return self.get("introspection_endpoint")
+
+    @property
+    def end_session_endpoint(self) -> str:
+        return self.get("end_session_endpoint")
+
+    @property
+    def userinfo_endpoint(self) -> str:
+        return self.get("userinfo_endpoint")
+
+
+@dataclass(frozen=True)
+class AuthorityReport:
+    authority: str
+    kind: AuthorityKind
+    discovery: Discovery
+    keys: tuple[KeyInfo, ...]
+    clock_skew_s: float | None
+    findings: tuple[Finding, ...]
+    found_via: str = ""  # how the authority was found (auto-discovery, derived, given)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.level == "error" for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        d = self.discovery
+        return {
+            "authority": self.authority,
+            "found_via": self.found_via,
+            "kind": self.kind,
+            "issuer": d.issuer,
+            "endpoints": {
+                name: d.get(name)
+                for name in (
+                    "authorization_endpoint",
+                    "token_endpoint",
+                    "device_authorization_endpoint",
+                    "userinfo_endpoint",
+                    "revocation_endpoint",
+                    "introspection_endpoint",
+                    "end_session_endpoint",
+                    "jwks_uri",
+                )
+            },
+            "grant_types_supported": list(d.list("grant_types_supported")),
+            "code_challenge_methods_supported": list(d.list("code_challenge_methods_supported")),
+            "token_endpoint_auth_methods_supported": list(
+                d.list("token_endpoint_auth_methods_supported")
+            ),
+            "keys": [k.to_json() for k in self.keys],
+            "clock_skew_s": self.clock_skew_s,
+            "findings": [f.to_json() for f in self.findings],
+            "ok": self.ok,
+        }
+
+
+def classify(
+    authority: str, global_authorities: tuple[str, ...] = DEFAULT_GLOBAL_AUTHORITIES
+) -> AuthorityKind:
+    """`global` for a configured global authority, `instance` for `{host}/id`, else `other`."""
+    normal = authority.rstrip("/").lower()
+    if any(fnmatch.fnmatchcase(normal, g.rstrip("/").lower()) for g in global_authorities):
+        return "global"
+    if urlsplit(normal).path.rstrip("/").endswith("/id"):
+        return "instance"
+    return "other"
+
+
+def global_authority_finding(authority: str) -> Finding:
+    return Finding(
+        "error",
+        f"{authority} is a global authority: it signs people in, but never issues access tokens "
+        "that an instance's APIs accept",
+        "use the instance identity service, https://{your-instance}/id (tokenlab derives it from the instance URL)",
+    )
+
+
+def discovery_url(authority: str) -> str:
+    return join_url(authority, ".well-known/openid-configuration")
+
+
+def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
+    ctype = response.headers.get("content-type", "")
+    if response.status_code != 200:
+        raise AuthorityError(
+            f"{what} at {response.request.url} answered HTTP {response.status_code}",
+            "check the authority URL: it is usually https://{instance}/id",
+        )
+    try:
+        value = json.loads(response.content)
+    except ValueError:
+        kind = (
+            "an HTML page"
+            if "html" in ctype or response.content.lstrip()[:1] == b"<"
+            else "something that is not JSON"
+        )
+        raise AuthorityError(
+            f"{what} at {response.request.url} answered {kind}",
+            "this URL is not an OpenID provider; check the authority URL (https://{instance}/id)",
+        ) from None
+    if not isinstance(value, dict):
+        raise AuthorityError(
+            f"{what} at {response.request.url} is not a JSON object", "check the authority URL"
+        )
+    return value
+
+
+def _max_age(response: httpx.Response) -> float:
+    control = response.headers.get("cache-control", "")
+    if "no-store" in control or "no-cache" in control:
+        return 0.0
+    match = re.search(r"max-age=(\d+)", control)
+    return float(match.group(1)) if match else 300.0  # no advice: a short default
+
+
+def clock_skew_seconds(response: httpx.Response, *, local_now: float | None = None) -> float | None:
+    """Server time minus local time from the `Date` header; None when there is no usable header."""
+    header = response.headers.get("date")
+    if not header:
+        return None
+    try:
+        server = email.utils.parsedate_to_datetime(header).timestamp()
+    except (TypeError, ValueError):
+        return None
+    now = time.time() if local_now is None else local_now
+    return round(server - now, 1)  # Date has 1 s resolution: finer correction would be noise
+
+
+@dataclass
+class _Cached:
+    value: Any
+    expires: float
+
+
+@dataclass
+class AuthorityCache:
+    """Discovery documents and JWKS per authority, kept as long as `Cache-Control` allows."""
+
+    entries: dict[tuple[str, str], _Cached] = field(default_factory=dict)
+    last_skew: dict[str, float | None] = field(default_factory=dict)
+
+    def _get(self, kind: str, key: str) -> Any:
+        hit = self.entries.get((kind, key))
+        if hit and hit.expires > time.monotonic():
+            return hit.value
+        return None
+
+    def _put(self, kind: str, key: str, value: Any, max_age: float) -> None:
+        self.entries[(kind, key)] = _Cached(value, time.monotonic() + max_age)
+
+    async def discovery(self, client: httpx.AsyncClient, authority: str) -> Discovery:
+        cached = self._get("discovery", authority)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        response = await client.get(
+            discovery_url(authority), headers={"Accept": "application/json"}
+        )
+        doc = Discovery(authority, _json_object(response, "discovery"))
+        self.last_skew[authority] = clock_skew_seconds(response)
+        self._put("discovery", authority, doc, _max_age(response))
+        return doc
+
+    async def jwks(
+        self, client: httpx.AsyncClient, discovery: Discovery, *, refresh: bool = False
+    ) -> dict[str, Any]:
+        uri = discovery.jwks_uri
+        if not uri:
+            raise AuthorityError(
+                f"discovery of {discovery.authority} has no jwks_uri",
+                "the provider publishes no signing keys",
+            )
+        cached = None if refresh else self._get("jwks", uri)
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        response = await client.get(uri, headers={"Accept": "application/json"})
+        jwks = _json_object(response, "the JWKS")
+        if not isinstance(jwks.get("keys"), list):
+            raise AuthorityError(
+                f"the JWKS at {uri} has no 'keys' list", "the provider's key set is malformed"
+            )
+        self._put("jwks", uri, jwks, _max_age(response))
+        return jwks
+
+    async def key_for(
+        self, client: httpx.AsyncClient, discovery: Discovery, kid: str | None
+    ) -> dict[str, Any] | None:
+        """The JWK with this kid; an unknown kid refetches the JWKS once (keys rotate)."""
+        for refresh in (False, True):
+            keys = [
+                k
+                for k in (await self.jwks(client, discovery, refresh=refresh))["keys"]
+                if isinstance(k, dict)
+            ]
+            if kid is None and len(keys) == 1:
+                return keys[0]
+            for key in keys:
+                if key.get("kid") == kid:
+                    return key
+        return None
+
+
+def key_info(jwk: Mapping[str, Any]) -> KeyInfo:
+    import base64
+
+    size: int | None = None
+    kty = str(jwk.get("kty", ""))
+    if kty == "RSA" and isinstance(jwk.get("n"), str):
+        n = jwk["n"]
+        size = len(base64.urlsafe_b64decode(n + "=" * (-len(n) % 4))) * 8
+    elif kty == "EC":
+        size = {"P-256": 256, "P-384": 384, "P-521": 521}.get(str(jwk.get("crv")))
+    return KeyInfo(
+        str(jwk.get("kid", "")), kty, str(jwk.get("alg", "")), str(jwk.get("use", "")), size
+    )
+
+
+def check_discovery(
+    authority: str,
+    discovery: Discovery,
+    *,
+    allow_insecure: bool = False,
+    needs: tuple[str, ...] = (),
+) -> list[Finding]:
+    """What is wrong or odd in a discovery document, in the order a user should read it."""
+    findings: list[Finding] = []
+    issuer = discovery.issuer
+    if not issuer:
+        findings.append(
+            Finding(
+                "error", "discovery has no issuer", "this is not an OpenID provider's discovery"
+            )
+        )
+    elif issuer != authority:
+        if issuer.rstrip("/") == authority.rstrip("/"):
+            findings.append(
+                Finding(
+                    "warning",
+                    f"the issuer is {issuer!r} but the authority is {authority!r}: they differ only by a trailing slash",
+                    f"set the authority to exactly {issuer!r}; tokens carry the issuer and are compared exactly",
+                )
+            )
+        else:
+            findings.append(
+                Finding(
+                    "error",
+                    f"the issuer {issuer!r} is not the authority {authority!r}",
+                    f"tokens from here will carry iss={issuer!r}; set the authority to it if it is the instance identity service",
+                )
+            )
+    for name in ("token_endpoint", "jwks_uri", *needs):
+        if not discovery.get(name):
+            findings.append(
+                Finding("error", f"discovery has no {name}", "the flow that needs it cannot run")
+            )
+    for name in (
+        "authorization_endpoint",
+        "token_endpoint",
+        "device_authorization_endpoint",
+        "jwks_uri",
+        "revocation_endpoint",
+        "end_session_endpoint",
+    ):
+        url = discovery.get(name)
+        if url:
+            parts = urlsplit(url)
+            if (
+                parts.scheme != "https"
+                and not (parts.hostname and is_loopback_host(parts.hostname))
+                and not allow_insecure
+            ):
+                findings.append(
+                    Finding(
+                        "error",
+                        f"{name} {url} is not https",
+                        "tokens and secrets would cross the network in clear text",
+                    )
+                )
+    methods = discovery.list("code_challenge_methods_supported")
+    if discovery.authorization_endpoint and "S256" not in methods:
+        findings.append(
+            Finding(
+                "warning",
+                "discovery does not list PKCE S256 in code_challenge_methods_supported",
+                "the code flow may still work, but the platform's flows require PKCE S256",
+            )
+        )
+    return findings
+
+
+def skew_finding(skew: float | None) -> Finding | None:
+    if skew is None or abs(skew) <= CLOCK_SKEW_WARNING_S:
+        return None
+    direction = "ahead of" if skew > 0 else "behind"
+    return Finding(
+        "warning",
+        f"the server clock is {abs(skew):.0f} s {direction} this machine's",
+        "token times (nbf, iat, exp) will look wrong; sync this machine's clock (NTP)",
+    )
+
+
+async def inspect_authority(
+    client: httpx.AsyncClient,
+    authority: str,
+    *,
+    cache: AuthorityCache | None = None,
+    global_authorities: tuple[str, ...] = DEFAULT_GLOBAL_AUTHORITIES,
+    allow_insecure: bool = False,
+    found_via: str = "given",
+) -> AuthorityReport:
+    """Fetch discovery and JWKS and check them: the `tokenlab authority` report."""
+    cache = cache or AuthorityCache()
+    discovery = await cache.discovery(client, authority)
+    findings = check_discovery(authority, discovery, allow_insecure=allow_insecure)
+    kind = classify(authority, global_authorities)
+    if kind == "global":
+        findings.insert(0, global_authority_finding(authority))
+    elif kind == "other":
+        findings.append(
+            Finding(
+                "warning",
+                f"{authority} does not look like an instance identity service ({{instance}}/id)",
+                "check that it is the instance's /id",
+            )
+        )
+    keys: tuple[KeyInfo, ...] = ()
+    try:
+        jwks = await cache.jwks(client, discovery)
+        keys = tuple(key_info(k) for k in jwks["keys"] if isinstance(k, dict))
+        if not keys:
+            findings.append(
+                Finding(
+                    "error",
+                    "the JWKS holds no keys",
+                    "no token from this authority can be verified",
+                )
+            )
+    except AuthorityError as exc:
+        findings.append(Finding("error", exc.message, exc.hint))
+    skew = cache.last_skew.get(authority)
+    finding = skew_finding(skew)
+    if finding:
+        findings.append(finding)
+    return AuthorityReport(authority, kind, discovery, keys, skew, tuple(findings), found_via)
+
+
+def _site_url(site: Mapping[str, Any]) -> str:
+    """The site's address; the field's exact spelling is not documented (Url, URL, Uri)."""
+    for key, value in site.items():
+        if key.lower() in ("url", "uri", "address") and isinstance(value, str):
+            return value
+    return ""
+
+
+async def find_authority(client: httpx.AsyncClient, instance: str) -> tuple[str, str, str]:
+    """(authority, API base, how) from an instance URL: auto-discovery first, else `{instance}/id`."""
+    for path in AUTO_DISCOVERY_PATHS:
+        url = join_url(instance, path)
+        response = await client.get(url, headers={"Accept": "application/json"})
+        if response.status_code != 200:
+            continue
+        try:
+            doc = json.loads(response.content)
+        except ValueError:
+            continue
+        sites = doc.get("WebSites") if isinstance(doc, dict) else None
+        if not isinstance(sites, list):
+            continue
+        authority = api = ""
+        for site in sites:
+            if not isinstance(site, dict):
+                continue
+            site_url = _site_url(site)
+            if site.get("Type") == "ID" and site_url:
+                authority = site_url.rstrip("/")
+            if site.get("Type") == "DomainAPI":
+                props = site.get("AdditionalProperties")
+                if isinstance(props, dict) and isinstance(props.get("ODataServiceRoot"), str):
+                    api = props["ODataServiceRoot"]
+        if authority:
+            return (
+                authority,
+                api or join_url(instance, "api/domain/odata/"),
+                f"auto-discovery ({url})",
+            )
+    return (
+        join_url(instance, "id"),
+        join_url(instance, "api/domain/odata/"),
+        "derived ({instance}/id)",
+    )

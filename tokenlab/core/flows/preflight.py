@@ -1,0 +1,77 @@
+"""Warnings before anything is sent: mistakes the seed warns about, caught early."""
+
+from __future__ import annotations
+
+from tokenlab.core.authority import Finding, classify, global_authority_finding
+from tokenlab.core.explain import LEGACY_SCOPES, PROTOCOL_SCOPES
+from tokenlab.core.flows.base import FlowOptions
+from tokenlab.core.profiles import Profile
+from tokenlab.core.secrets import SecretKind, SecretStore
+from tokenlab.core.urls import is_loopback_host
+
+CODE_FLOWS = ("auth-code", "portal")
+
+
+def preflight(
+    profile: Profile, flow: str, secrets: SecretStore, options: FlowOptions
+) -> list[Finding]:
+    findings: list[Finding] = []
+    if (
+        flow != "reference-token"
+        and classify(profile.authority, options.global_authorities) == "global"
+    ):
+        finding = global_authority_finding(profile.authority)
+        if options.allow_global_authority:
+            finding = Finding(
+                "warning", finding.message + " (asked for anyway)", "expect the API to answer 401"
+            )
+        findings.append(finding)
+    from urllib.parse import urlsplit
+
+    host = urlsplit(profile.authority).hostname or ""
+    if profile.authority.startswith("http://") and not is_loopback_host(host):
+        findings.append(
+            Finding(
+                "warning" if profile.allow_insecure else "error",
+                f"the authority {profile.authority} uses plain http",
+                "secrets and tokens would cross the network in clear text; use https",
+            )
+        )
+    for scope in profile.scopes:
+        if scope in LEGACY_SCOPES:
+            findings.append(
+                Finding(
+                    "warning",
+                    f"the scope {scope!r} is legacy and must not be used any more",
+                    "ask for 'read' and/or 'update' instead",
+                )
+            )
+    if flow in ("client-credentials", "portal"):
+        protocol = [s for s in profile.scopes if s in PROTOCOL_SCOPES]
+        if protocol:
+            findings.append(
+                Finding(
+                    "warning",
+                    f"client credentials with protocol scopes {' '.join(protocol)}: they never appear in service tokens",
+                    "ask for 'read update' only; tokenlab leaves them out of the request",
+                )
+            )
+    if profile.is_public_client and flow in ("auth-code", "device", "refresh"):
+        where = secrets.where(profile.name, SecretKind.CLIENT_SECRET)
+        if where.source in ("keyring", "environment"):
+            findings.append(
+                Finding(
+                    "warning",
+                    f"a client secret is available ({where.source}) but the profile is a public client (auth method none)",
+                    "a public client must not send a secret (invalid_client); tokenlab will not send it",
+                )
+            )
+    if flow in CODE_FLOWS and not profile.redirect_uri:
+        findings.append(
+            Finding(
+                "ok",
+                "no redirect URI in the profile: tokenlab listens on http://127.0.0.1:{port}/callback",
+                "register that URI on the Trusted Application (ImpersonateLoginUrl); loopback URIs accept any port",
+            )
+        )
+    return findings

@@ -1,0 +1,98 @@
+"""Run a profile's flow: preflight, the flow itself, and the events around it.
+
+One implementation serves the console, the headless CLI and the tests: they differ only in
+how they subscribe to the bus and where pasted input comes from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from tokenlab.core.errors import TokenlabError
+from tokenlab.core.events import Bus, FlowFailed, FlowFinished, FlowStarted, TokenIssued, new_run_id
+from tokenlab.core.flows.base import FlowContext, FlowOptions, FlowResult, TokenSet
+from tokenlab.core.flows.preflight import preflight
+from tokenlab.core.flows.registry import FLOW_TARGETS, resolve
+from tokenlab.core.http import HttpOptions, build_client
+from tokenlab.core.profiles import Profile
+from tokenlab.core.redact import mask
+from tokenlab.core.secrets import SecretStore
+
+FLOW_NAMES = ("client-credentials", "auth-code", "device", "refresh", "reference-token", "portal")
+DEFAULT_FLOW = {
+    "service-app": "client-credentials",
+    "web-portal": "portal",
+    "web-app": "auth-code",
+    "spa": "auth-code",
+    "automation": "reference-token",
+}
+
+
+class FlowError(TokenlabError):
+    """A flow could not run (refused by preflight, or an unknown flow)."""
+
+
+async def run_flow(
+    profile: Profile,
+    *,
+    secrets: SecretStore,
+    bus: Bus,
+    flow: str | None = None,
+    options: FlowOptions | None = None,
+    client: httpx.AsyncClient | None = None,
+    run_id: str | None = None,
+) -> FlowResult:
+    """Run `flow` (default: the scenario's) and return its result; raise a `TokenlabError` on failure.
+
+    Publishes FlowStarted, then HttpExchange / UserActionRequired / TokenIssued as it goes, and
+    FlowFailed before a failure, and always FlowFinished (also when cancelled).
+    """
+    name = flow or DEFAULT_FLOW[profile.scenario]
+    run_id = run_id or new_run_id()
+    options = options or FlowOptions()
+    bus.publish(FlowStarted(run_id=run_id, flow=name, profile=profile.name))
+    ok = False
+    own_client = client is None
+    http = client or build_client(
+        HttpOptions.from_profile(profile), bus=bus, run_id=run_id, redactor=secrets.redactor
+    )
+    try:
+        if name not in FLOW_TARGETS:
+            raise FlowError(f"unknown flow {name!r}", f"use one of: {', '.join(FLOW_TARGETS)}")
+        ctx = FlowContext(
+            profile=profile, secrets=secrets, bus=bus, run_id=run_id, client=http, options=options
+        )
+        for finding in preflight(profile, name, secrets, options):
+            if finding.level == "error":
+                raise FlowError(finding.message, finding.hint)
+            ctx.warn(finding)
+        result = await resolve(name)(ctx)
+        for token in (result.identity, result.api_token):
+            if token is not None:
+                publish_token(bus, run_id, token)
+        ok = True
+        return result
+    except TokenlabError as exc:
+        bus.publish(FlowFailed(run_id=run_id, message=exc.message, hint=exc.hint))
+        raise
+    except asyncio.CancelledError:
+        bus.publish(FlowFailed(run_id=run_id, message="cancelled", hint=""))
+        raise
+    finally:
+        if own_client:
+            await http.aclose()
+        bus.publish(FlowFinished(run_id=run_id, ok=ok))
+
+
+def publish_token(bus: Bus, run_id: str, token: TokenSet) -> None:
+    bus.publish(
+        TokenIssued(
+            run_id=run_id,
+            token_type=token.token_type,
+            expires_in=token.expires_in,
+            scopes=token.scope,
+            masked_token=mask(token.access_token),
+        )
+    )

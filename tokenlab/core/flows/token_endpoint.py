@@ -1,0 +1,192 @@
+"""One POST to the token endpoint (or a sibling endpoint), with the profile's client authentication."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from tokenlab.core.errors import SecretMissingError, UsageError
+from tokenlab.core.explain import TokenEndpointError, explain, read_answer
+from tokenlab.core.flows.base import FlowContext
+from tokenlab.core.secrets import SecretKind
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+ASSERTION_LIFETIME_S = 60  # short: an assertion is single-use and only proves who we are
+
+
+def client_secret(ctx: FlowContext) -> str:
+    p = ctx.profile
+    return ctx.secrets.require(p.name, SecretKind.CLIENT_SECRET, p.public_secret)
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def load_signing_key(ctx: FlowContext) -> tuple[Any, str, dict[str, str]]:
+    """(private key, JWS alg, extra header) for private_key_jwt, from the profile's PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    p = ctx.profile
+    try:
+        pem = Path(p.key_path).expanduser().read_bytes()
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read the private key {p.key_path!r}: {exc.strerror}", "check --key PATH"
+        ) from None
+    passphrase = ctx.secrets.get(p.name, SecretKind.KEY_PASSPHRASE)
+    try:
+        key = serialization.load_pem_private_key(
+            pem, password=passphrase.encode() if passphrase else None
+        )
+    except TypeError:
+        raise SecretMissingError(
+            f"the private key {p.key_path!r} is encrypted and no passphrase was given",
+            f"store it with `tokenlab secret set {p.name} --kind key-passphrase` or set TOKENLAB_KEY_PASSPHRASE",
+        ) from None
+    except ValueError:
+        raise UsageError(
+            f"cannot load the private key {p.key_path!r}: not a PEM private key, or the passphrase is wrong",
+            "give a PEM private key (-----BEGIN PRIVATE KEY-----) and its passphrase if it has one",
+        ) from None
+    if isinstance(key, rsa.RSAPrivateKey):
+        alg = "RS256"
+    elif isinstance(key, ec.EllipticCurvePrivateKey):
+        alg = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}.get(
+            key.curve.name, ""
+        )
+        if not alg:
+            raise UsageError(
+                f"the EC curve {key.curve.name} is not usable for JWT", "use a P-256 key (ES256)"
+            )
+    else:
+        raise UsageError(
+            "private_key_jwt needs an RSA or EC private key",
+            "generate one with openssl genpkey -algorithm RSA",
+        )
+    header: dict[str, str] = {}
+    if p.cert_path:
+        try:
+            cert = x509.load_pem_x509_certificate(Path(p.cert_path).expanduser().read_bytes())
+        except (OSError, ValueError) as exc:
+            raise UsageError(
+                f"cannot load the certificate {p.cert_path!r}: {exc}",
+                "give a PEM certificate with --cert",
+            ) from None
+        header["x5t#S256"] = _b64url(cert.fingerprint(hashes.SHA256()))
+    return key, alg, header
+
+
+def client_assertion(ctx: FlowContext, audience: str) -> str:
+    """A signed JWT that authenticates the client (RFC 7523): fresh jti, short exp."""
+    import jwt
+
+    key, alg, header = load_signing_key(ctx)
+    now = int(time.time())
+    claims = {
+        "iss": ctx.profile.client_id,
+        "sub": ctx.profile.client_id,
+        "aud": audience,
+        "jti": str(uuid.uuid4()),
+        "iat": now,
+        "nbf": now,
+        "exp": now + ASSERTION_LIFETIME_S,
+    }
+    return jwt.encode(claims, key, algorithm=alg, headers=header or None)
+
+
+def authenticate(
+    ctx: FlowContext, form: dict[str, str], headers: dict[str, str], endpoint: str
+) -> None:
+    """Add the profile's client authentication to a request to `endpoint`."""
+    p = ctx.profile
+    method = p.auth_method
+    if method == "none":
+        form["client_id"] = p.client_id
+    elif method == "client_secret_basic":
+        # RFC 6749 2.3.1: both parts are form-urlencoded before base64
+        secret = client_secret(ctx)
+        pair = f"{quote(p.client_id, safe='')}:{quote(secret, safe='')}"
+        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    elif method == "client_secret_post":
+        form["client_id"] = p.client_id
+        form["client_secret"] = client_secret(ctx)
+    elif method == "private_key_jwt":
+        form["client_id"] = p.client_id
+        form["client_assertion_type"] = ASSERTION_TYPE
+        assertion = client_assertion(ctx, endpoint)
+        ctx.secrets.redactor.add_known(assertion)
+        form["client_assertion"] = assertion
+
+
+async def post_form(
+    ctx: FlowContext,
+    endpoint: str,
+    form: dict[str, str],
+    *,
+    flow: str,
+    authenticate_client: bool = True,
+) -> dict[str, Any]:
+    """POST a form with client auth; a JSON object back, or a `TokenEndpointError` that explains."""
+    headers = {"Accept": "application/json"}
+    form = dict(form)
+    if authenticate_client:
+        authenticate(ctx, form, headers, endpoint)
+    response = await ctx.client.post(endpoint, data=form, headers=headers)
+    ctype = response.headers.get("content-type", "")
+    if response.status_code == 200:
+        try:
+            body = json.loads(response.content)
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            return body
+    raise explain(
+        read_answer(response.status_code, ctype, response.content),
+        flow=flow,
+        client_id=ctx.profile.client_id,
+        scopes=ctx.profile.scopes,
+        public_client=ctx.profile.is_public_client,
+    )
+
+
+async def token_request(ctx: FlowContext, form: dict[str, str], *, flow: str) -> dict[str, Any]:
+    discovery = await ctx.discovery()
+    if not discovery.token_endpoint:
+        raise TokenEndpointError(
+            f"discovery of {ctx.authority} has no token_endpoint",
+            "this is not a usable identity service",
+        )
+    body = await post_form(ctx, discovery.token_endpoint, form, flow=flow)
+    if not isinstance(body.get("access_token"), str):
+        raise TokenEndpointError(
+            "the token endpoint answered 200 but with no access_token",
+            "the identity service is misbehaving; see the trace",
+        )
+    for key in ("access_token", "refresh_token", "id_token"):
+        if isinstance(body.get(key), str):
+            ctx.secrets.redactor.add_known(body[key])
+    return body
+
+
+def pkce_pair() -> tuple[str, str]:
+    """(code_verifier, S256 code_challenge): 32 random bytes, base64url (RFC 7636)."""
+    import secrets
+
+    verifier = _b64url(secrets.token_bytes(32))
+    return verifier, _b64url(hashlib.sha256(verifier.encode()).digest())
+
+
+def random_value() -> str:
+    """state / nonce: base64url of 32 random bytes (as the platform's tutorials do)."""
+    import secrets
+
+    return _b64url(secrets.token_bytes(32))
