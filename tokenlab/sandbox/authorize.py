@@ -110,8 +110,8 @@ class Interactive:
         state = params.get("state")
         try:
             if mode not in ("query", "fragment", "form_post"):
-                mode = "fragment" if hybrid else "query"
-                raise Redirectable("invalid_request", f"unsupported response_mode '{mode}'")
+                asked, mode = mode, "fragment" if hybrid else "query"
+                raise Redirectable("invalid_request", f"unsupported response_mode '{asked}'")
             pending = self._validate(params, client_id, redirect_uri, response_type, mode)
         except Redirectable as err:
             fields = {"error": err.error, "error_description": err.description}
@@ -122,6 +122,9 @@ class Interactive:
         session = self.a.session(request.cookies)
         if session is not None and "login" not in prompts:
             return self._finish(pending, session)
+        if self.a.settings.auto_sign_in and self.a.users:
+            # headless demos: behave as if the first user signed in at once
+            return self._finish(pending, self._new_session(next(iter(self.a.users.values()))))
         if "none" in prompts:
             fields = {"error": "login_required", "error_description": "the user is not signed in"}
             if state is not None:
@@ -231,20 +234,31 @@ class Interactive:
         return_url = form.get("ReturnUrl") or "/"
         if not return_url.startswith("/") or return_url.startswith(("//", "/\\")):
             return_url = "/"
+        pending = self._pending_for(return_url)
+        if form.get("button") == "cancel":
+            if pending is None:
+                return html_response(pages.message("Sign-in cancelled", "You did not sign in."))
+            del self.a.store.pending[pending.request_id]
+            fields = {"error": "access_denied", "error_description": "the user cancelled sign-in"}
+            if pending.state is not None:
+                fields["state"] = pending.state
+            return deliver(pending.redirect_uri, pending.response_mode, fields)
         user = self.a.check_password(form.get("username", ""), form.get("password", ""))
         if user is None:
-            page = self._login_page(
-                return_url, "Invalid username or password", form.get("username", "")
-            )
+            username = form.get("username", "")
+            page = self._login_page(return_url, "Invalid username or password", username)
             return html_response(page)
         session = self._new_session(user)
-        parts = urlsplit(return_url)
-        if parts.path == f"{self.a.prefix}/connect/authorize/callback":
-            request_id = parse_qs(parts.query).get("request_id", [""])[0]
-            pending = self.a.store.pending.get(request_id)
-            if pending is not None:
-                pending.signed_in_sid = session.sid
+        if pending is not None:
+            pending.signed_in_sid = session.sid
         return redirect(return_url).header("Set-Cookie", session_cookie(self.a, session.sid))
+
+    def _pending_for(self, return_url: str) -> PendingAuthorization | None:
+        parts = urlsplit(return_url)
+        if parts.path != f"{self.a.prefix}/connect/authorize/callback":
+            return None
+        request_id = parse_qs(parts.query).get("request_id", [""])[0]
+        return self.a.store.pending.get(request_id)
 
     def _new_session(self, user: User) -> Session:
         now = self.a.now()

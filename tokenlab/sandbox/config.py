@@ -36,3 +36,4 @@ class Settings:
     session_ttl: int = 8 * 3600
     discovery_max_age: int = 3600
     database: str = "sandbox"
+    auto_sign_in: bool = False  # headless demos: authorize signs the demo user in without a form

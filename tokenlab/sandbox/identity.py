@@ -149,6 +149,8 @@ class IdentityService:
     async def introspection(self, request: Request) -> Response:
         try:
             app = authenticate_client(self.a, request)
+            if app.is_public:
+                raise OAuthError("invalid_client", "introspection needs a Confidential client", 401)
         except OAuthError as err:
             return err.response()
         token = request.form.get("token", "")

@@ -31,6 +31,7 @@ def login(
         + f"value='{escape(username)}'></label><br>"
         + "<label>Password <input name='password' type='password'></label><br>"
         + "<button type='submit' name='button' value='login'>Sign in</button>"
+        + "<button type='submit' name='button' value='cancel'>Cancel</button>"
         + "</form>",
     )
 

@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html import escape
 from typing import Any, TextIO
 
@@ -21,6 +21,7 @@ from .keys import SigningKey
 from .registrations import (
     DEMO_USER,
     DEVICE_APP,
+    DemoProfile,
     ReferenceToken,
     TrustedApplication,
     default_apps,
@@ -179,6 +180,9 @@ class Sandbox:
         self.instance.reference_tokens[ref.token] = ref
         return ref
 
+    def catalog(self) -> list[DemoProfile]:
+        return demo_catalog(self.url)
+
     @property
     def startup_seconds(self) -> float:
         return self.init_seconds + self.start_seconds
@@ -224,6 +228,18 @@ def banner(sandbox: Sandbox) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _report_to_stderr(errors: list[BaseException]) -> Callable[[BaseException], None]:
+    def report(exc: BaseException) -> None:
+        errors.append(exc)
+        where = exc.__traceback__
+        while where is not None and where.tb_next is not None:
+            where = where.tb_next
+        line = f" at {where.tb_frame.f_code.co_filename}:{where.tb_lineno}" if where else ""
+        print(f"sandbox: internal error {type(exc).__name__}{line}", file=sys.stderr)
+
+    return report
+
+
 def serve_forever(port: int = 0, out: TextIO = sys.stdout, host: str = "127.0.0.1") -> None:
     """``tokenlab sandbox``: print the URL and demo clients, serve until Ctrl-C or SIGTERM."""
 
@@ -234,6 +250,7 @@ def serve_forever(port: int = 0, out: TextIO = sys.stdout, host: str = "127.0.0.
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, stop.set)
         async with Sandbox(host, port) as sandbox:
+            sandbox._http.on_error = _report_to_stderr(sandbox.errors)
             out.write(banner(sandbox))
             out.flush()
             await stop.wait()
