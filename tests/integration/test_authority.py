@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -68,7 +69,7 @@ class _FakeIdp(BaseHTTPRequestHandler):
     """An 'identity service' that is wrong in the ways tests need: skewed clock, HTML, rotating keys."""
 
     skew = 0
-    keys: list[dict[str, str]] = []
+    keys: ClassVar[list[dict[str, str]]] = []
     jwks_hits = 0
 
     def log_message(self, *args: object) -> None:

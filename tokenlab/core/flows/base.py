@@ -157,3 +157,13 @@ def token_set_from(
         id_token=body.get("id_token") if isinstance(body.get("id_token"), str) else None,
         flow=flow,
     )
+
+
+def keep_refresh_token(ctx: FlowContext, token: TokenSet) -> None:
+    """A new refresh token goes to the keyring (or this run's memory), never to disk."""
+    if token.refresh_token:
+        from tokenlab.core.secrets import SecretKind
+
+        ctx.secrets.store(
+            ctx.profile.name, SecretKind.REFRESH_TOKEN, token.refresh_token, memory_fallback=True
+        )
