@@ -39,6 +39,9 @@ print(json.dumps({"code": code, "textual": sorted(m for m in sys.modules if m.sp
         ],
         ["profiles", "show", "nope"],
         ["secret", "status", "nope", "--json"],
+        ["authority", "http://127.0.0.1:9/id"],
+        ["token", "--profile", "nope"],
+        ["demo", "--port", "9", "--print-profiles"],
     ],
 )
 def test_headless_commands_import_no_textual_module(args: list[str], tmp_path: Path) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.context import CommandContext
-from tokenlab.commands.trace import TracePrinter
-from tokenlab.core.authority import AuthorityReport, find_authority, inspect_authority
-from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.urls import check_url
+
+if TYPE_CHECKING:
+    from tokenlab.core.authority import AuthorityReport
 
 
 def add_parser(sub: Any) -> None:
@@ -36,6 +36,9 @@ def add_parser(sub: Any) -> None:
 
 
 async def _inspect(args: argparse.Namespace, ctx: CommandContext) -> AuthorityReport:
+    from tokenlab.core.authority import find_authority, inspect_authority
+    from tokenlab.core.http import HttpOptions, build_client
+
     options = HttpOptions(timeout=args.timeout, ca_bundle=args.ca_bundle)
     async with build_client(options, bus=ctx.bus, run_id="authority") as client:
         url, via = args.url, "given"
@@ -51,6 +54,8 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
         allow_insecure=args.insecure,
     )
     if args.verbose:
+        from tokenlab.commands.trace import TracePrinter
+
         TracePrinter(ctx.stderr, verbose=True).attach(ctx.bus)
     report = asyncio.run(_inspect(args, ctx))
     if args.json:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.context import CommandContext
-from tokenlab.commands.trace import TracePrinter
-from tokenlab.core.explain import TokenEndpointError, explanation_json
-from tokenlab.core.flows.base import FlowOptions
-from tokenlab.core.flows.runner import FLOW_NAMES, run_flow
+from tokenlab.core.flows.registry import FLOW_TARGETS
 from tokenlab.core.secrets import SecretKind
+
+if TYPE_CHECKING:
+    from tokenlab.core.flows.base import FlowOptions
+
+FLOW_NAMES = tuple(FLOW_TARGETS)
 
 
 def add_parser(sub: Any) -> None:
@@ -56,6 +58,8 @@ def add_parser(sub: Any) -> None:
 
 
 def flow_options(args: argparse.Namespace, ctx: CommandContext) -> FlowOptions:
+    from tokenlab.core.flows.base import FlowOptions
+
     async def paste(prompt: str) -> str:
         ctx.stderr.write(prompt)
         ctx.stderr.flush()
@@ -84,6 +88,10 @@ def read_stdin_secret(
 
 
 def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from tokenlab.commands.trace import TracePrinter
+    from tokenlab.core.explain import TokenEndpointError, explanation_json
+    from tokenlab.core.flows.runner import run_flow
+
     profile = ctx.profiles.load(args.profile)
     read_stdin_secret(args, ctx, profile.name, profile.scenario)
     TracePrinter(ctx.stderr, verbose=args.verbose, quiet=args.quiet or False).attach(ctx.bus)

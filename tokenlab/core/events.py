@@ -6,7 +6,6 @@ its own loop uses `Bus.queue()`, which hands events over with `call_soon_threads
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import secrets
 import threading
@@ -14,7 +13,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 def new_run_id() -> str:
@@ -156,6 +158,8 @@ class Bus:
     @contextmanager
     def queue(self, *types: type[Event]) -> Iterator[asyncio.Queue[Event]]:
         """An asyncio queue fed from any thread, for consumers running on this loop."""
+        import asyncio  # lazy: the headless CLI's light commands never need it
+
         loop = asyncio.get_running_loop()
         q: asyncio.Queue[Event] = asyncio.Queue()
 

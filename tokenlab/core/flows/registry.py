@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from tokenlab.core.flows.base import FlowContext, FlowResult
+if TYPE_CHECKING:  # importing the flows' types would import httpx: resolve() does that when needed
+    from tokenlab.core.flows.base import FlowContext, FlowResult
 
-FlowFunction = Callable[[FlowContext], Awaitable[FlowResult]]
+FlowFunction = Callable[["FlowContext"], Awaitable["FlowResult"]]
 
 FLOW_TARGETS: dict[str, str] = {
     "client-credentials": "tokenlab.core.flows.client_credentials:run_client_credentials",

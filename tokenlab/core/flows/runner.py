@@ -20,7 +20,6 @@ from tokenlab.core.profiles import Profile
 from tokenlab.core.redact import mask
 from tokenlab.core.secrets import SecretStore
 
-FLOW_NAMES = ("client-credentials", "auth-code", "device", "refresh", "reference-token", "portal")
 DEFAULT_FLOW = {
     "service-app": "client-credentials",
     "web-portal": "portal",

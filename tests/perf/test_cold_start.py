@@ -1,0 +1,18 @@
+"""`tokenlab token` stays close to the cost of the imports any token request needs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+from cold_start import measure  # noqa: E402
+
+
+def test_token_command_cold_start_is_within_a_small_multiple_of_the_baseline() -> None:
+    result = measure(runs=3)
+    print(f"\ncold start: {result}")
+    # The baseline is a process that only imports httpx, jwt and cryptography; the whole
+    # client-credentials run (argparse, profile, discovery, token request) may cost 4x that.
+    assert result["token_ratio"] < 4.0, result
