@@ -17,7 +17,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = [sys.executable, "-c", "import httpx, jwt, cryptography.hazmat.primitives.asymmetric.rsa"]
+BASELINE = [
+    sys.executable,
+    "-c",
+    "import httpx, jwt, cryptography.hazmat.primitives.asymmetric.rsa",
+]
 
 
 def median_seconds(cmd: list[str], env: dict[str, str], runs: int) -> float:
@@ -38,11 +42,23 @@ def measure(runs: int = 7) -> dict[str, float]:
         env = {**os.environ, "TOKENLAB_CONFIG_DIR": config, "PYTHONPATH": str(ROOT)}
         port = sandbox.url.rsplit(":", 1)[1]
         tokenlab = [sys.executable, "-m", "tokenlab"]
-        subprocess.run([*tokenlab, "demo", "--port", port, "--print-profiles"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [*tokenlab, "demo", "--port", port, "--print-profiles"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         baseline = median_seconds(BASELINE, env, runs)
         version = median_seconds([*tokenlab, "--version"], env, runs)
-        token = median_seconds([*tokenlab, "token", "--profile", "demo-service-app", "-q"], env, runs)
-    return {"baseline_s": baseline, "version_s": version, "token_s": token, "token_ratio": token / baseline}
+        token = median_seconds(
+            [*tokenlab, "token", "--profile", "demo-service-app", "-q"], env, runs
+        )
+    return {
+        "baseline_s": baseline,
+        "version_s": version,
+        "token_s": token,
+        "token_ratio": token / baseline,
+    }
 
 
 def main() -> None:
@@ -51,7 +67,9 @@ def main() -> None:
     r = measure(parser.parse_args().runs)
     print(f"baseline (python + httpx, jwt, cryptography)  {r['baseline_s'] * 1000:6.0f} ms")
     print(f"tokenlab --version                            {r['version_s'] * 1000:6.0f} ms")
-    print(f"tokenlab token (client credentials, sandbox)  {r['token_s'] * 1000:6.0f} ms  ({r['token_ratio']:.1f}x baseline)")
+    print(
+        f"tokenlab token (client credentials, sandbox)  {r['token_s'] * 1000:6.0f} ms  ({r['token_ratio']:.1f}x baseline)"
+    )
 
 
 if __name__ == "__main__":

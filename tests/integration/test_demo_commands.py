@@ -88,7 +88,7 @@ def test_demo_print_profiles_creates_every_demo_profile(cli: object, sandbox: Sa
     port = sandbox.url.rsplit(":", 1)[1]
     r = cli("demo", "--port", port, "--print-profiles")  # type: ignore[operator]
     assert r.code == 0, r.err
-    assert DEMO_NAMES <= set(r.out.split())
+    assert set(r.out.split()) >= DEMO_NAMES
     listed = json.loads(cli("profiles", "list", "--json").out)["profiles"]  # type: ignore[operator]
     by_name = {p["name"]: p for p in listed}
     assert set(by_name) == DEMO_NAMES

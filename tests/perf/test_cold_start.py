@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from cold_start import measure  # noqa: E402
+from cold_start import measure
 
 
 def test_token_command_cold_start_is_within_a_small_multiple_of_the_baseline() -> None:

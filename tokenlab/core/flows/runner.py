@@ -48,9 +48,11 @@ async def run_flow(
     Publishes FlowStarted, then HttpExchange / UserActionRequired / TokenIssued as it goes, and
     FlowFailed before a failure, and always FlowFinished (also when cancelled).
     """
-    name = flow or DEFAULT_FLOW[profile.scenario]
-    run_id = run_id or new_run_id()
     options = options or FlowOptions()
+    name = flow or DEFAULT_FLOW[profile.scenario]
+    if options.finish == "device" and name == "auth-code":
+        name = "device"  # no browser anywhere: the user signs in on another device
+    run_id = run_id or new_run_id()
     bus.publish(FlowStarted(run_id=run_id, flow=name, profile=profile.name))
     ok = False
     own_client = client is None
