@@ -140,6 +140,11 @@ def explain(
             "add it to the Trusted Application's Scope list (space-delimited, case-sensitive), or stop asking for it",
         )
     if err == "invalid_grant":
+        if flow == "device":
+            return fail(
+                f"{said}: the device code was refused",
+                "it is unknown, already used, or belongs to another client: start the device flow again",
+            )
         if flow == "refresh":
             return fail(
                 f"{said}: the refresh token is expired, revoked or already used",

@@ -183,6 +183,10 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         return result
 
     async def _read_capped(self, response: httpx.Response, request: httpx.Request) -> bytes:
+        try:
+            return response.content  # already read (a transport that built it in memory)
+        except httpx.ResponseNotRead:
+            pass
         chunks: list[bytes] = []
         size = 0
         try:

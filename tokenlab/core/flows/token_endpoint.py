@@ -127,6 +127,18 @@ def authenticate(
         form["client_assertion"] = assertion
 
 
+def scrub_secrets(ctx: FlowContext, exc: TokenEndpointError) -> TokenEndpointError:
+    """Mask known secrets in an explained error: a provider may echo a token in its description."""
+    redact = ctx.secrets.redactor.text
+    exc.message, exc.hint, exc.description = (
+        redact(exc.message),
+        redact(exc.hint),
+        redact(exc.description),
+    )
+    exc.args = (exc.message,)
+    return exc
+
+
 async def post_form(
     ctx: FlowContext,
     endpoint: str,
@@ -134,8 +146,12 @@ async def post_form(
     *,
     flow: str,
     authenticate_client: bool = True,
+    empty_ok: bool = False,
 ) -> dict[str, Any]:
-    """POST a form with client auth; a JSON object back, or a `TokenEndpointError` that explains."""
+    """POST a form with client auth; a JSON object back, or a `TokenEndpointError` that explains.
+
+    Errors are scrubbed of known secrets. `empty_ok`: a 200 with no body is success (revocation).
+    """
     headers = {"Accept": "application/json"}
     form = dict(form)
     if authenticate_client:
@@ -143,18 +159,23 @@ async def post_form(
     response = await ctx.client.post(endpoint, data=form, headers=headers)
     ctype = response.headers.get("content-type", "")
     if response.status_code == 200:
+        if empty_ok and not response.content.strip():
+            return {}
         try:
             body = json.loads(response.content)
         except ValueError:
             body = None
         if isinstance(body, dict):
             return body
-    raise explain(
-        read_answer(response.status_code, ctype, response.content),
-        flow=flow,
-        client_id=ctx.profile.client_id,
-        scopes=ctx.profile.scopes,
-        public_client=ctx.profile.is_public_client,
+    raise scrub_secrets(
+        ctx,
+        explain(
+            read_answer(response.status_code, ctype, response.content),
+            flow=flow,
+            client_id=ctx.profile.client_id,
+            scopes=ctx.profile.scopes,
+            public_client=ctx.profile.is_public_client,
+        ),
     )
 
 
