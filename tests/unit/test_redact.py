@@ -102,7 +102,8 @@ def test_no_sensitive_form_or_json_value_survives(field: str, value: str, other:
     r = Redactor()
     form = urlencode({field: value, "other": other}).encode()
     assert value not in r.body("application/x-www-form-urlencoded", form)
-    assert value not in r.body("application/json", json.dumps({"x": {field: value}}).encode())
+    if field != "code":  # in JSON, `code` is a business error code (test below)
+        assert value not in r.body("application/json", json.dumps({"x": {field: value}}).encode())
     assert value not in r.url(f"https://h/p?{urlencode({field: value})}")
 
 
@@ -112,3 +113,10 @@ def test_no_sensitive_form_or_json_value_survives(field: str, value: str, other:
 )
 def test_any_body_renders_without_raising(raw: bytes, ctype: str) -> None:
     assert isinstance(Redactor().body(ctype, raw), str)
+
+
+def test_business_error_codes_in_json_stay_readable_and_dollar_params_unencoded() -> None:
+    r = Redactor()
+    body = json.dumps({"message": "bad filter", "code": "InvalidFilter", "type": "Error"}).encode()
+    assert json.loads(r.body("application/json", body))["code"] == "InvalidFilter"
+    assert "$top=1" in r.url("https://h/api/domain/odata/Crm_Sales_Customers?$top=1&code=abcdefgh")

@@ -33,6 +33,9 @@ SENSITIVE_FIELDS = frozenset(
         "secret",
     }
 )
+# In JSON, `code` is an API's business error code (`{message, code, type, info}`), never an
+# authorization code: those travel only in forms, query strings and redirects.
+SENSITIVE_JSON_FIELDS = SENSITIVE_FIELDS - {"code"}
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "x-api-key", "cookie", "set-cookie"}
 )
@@ -105,7 +108,7 @@ class Redactor:
         # Masked values stay unencoded so they read as "abcd…(40 chars)" in a trace.
         pairs = parse_qsl(encoded, keep_blank_values=True)
         return "&".join(
-            f"{quote(k, safe='')}={mask(v) if k.lower() in SENSITIVE_FIELDS else quote(v, safe='/:')}"
+            f"{quote(k, safe='$')}={mask(v) if k.lower() in SENSITIVE_FIELDS else quote(v, safe='/:$,')}"
             for k, v in pairs
         )
 
@@ -113,7 +116,7 @@ class Redactor:
         if isinstance(value, dict):
             return {
                 k: mask(v)
-                if isinstance(k, str) and k.lower() in SENSITIVE_FIELDS and isinstance(v, str)
+                if isinstance(k, str) and k.lower() in SENSITIVE_JSON_FIELDS and isinstance(v, str)
                 else self.json_value(v)
                 for k, v in value.items()
             }
