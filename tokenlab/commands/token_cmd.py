@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import threading
 from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.context import CommandContext
@@ -63,8 +65,18 @@ def flow_options(args: argparse.Namespace, ctx: CommandContext) -> FlowOptions:
     async def paste(prompt: str) -> str:
         ctx.stderr.write(prompt)
         ctx.stderr.flush()
-        line = await asyncio.to_thread(ctx.stdin.readline)
-        return line.strip()
+        # A daemon thread, not to_thread: when the flow gives up waiting, asyncio.run must not
+        # wait for a read that only Enter would end.
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[str] = loop.create_future()
+
+        def read() -> None:
+            line = ctx.stdin.readline()
+            with contextlib.suppress(RuntimeError):  # the run is over: nobody waits any more
+                loop.call_soon_threadsafe(lambda: answer.done() or answer.set_result(line))
+
+        threading.Thread(target=read, name="tokenlab-paste", daemon=True).start()
+        return (await answer).strip()
 
     finish = "paste" if args.paste else "device" if args.device else None
     return FlowOptions(

@@ -46,7 +46,7 @@ def preflight(
                     "ask for 'read' and/or 'update' instead",
                 )
             )
-    if flow in ("client-credentials", "portal"):
+    if flow == "client-credentials":  # the portal signs in with them, then leaves them out
         protocol = [s for s in profile.scopes if s in PROTOCOL_SCOPES]
         if protocol:
             findings.append(
