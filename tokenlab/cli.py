@@ -11,7 +11,16 @@ from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
 from tokenlab import __version__
-from tokenlab.commands import authority_cmd, demo_cmd, profiles_cmd, secret_cmd, token_cmd
+from tokenlab.commands import (
+    authority_cmd,
+    decode_cmd,
+    demo_cmd,
+    doctor_cmd,
+    probe_cmd,
+    profiles_cmd,
+    secret_cmd,
+    token_cmd,
+)
 from tokenlab.commands.context import CommandContext
 from tokenlab.core.errors import EXIT_FAILURE, TokenlabError, UsageError
 
@@ -36,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     secret_cmd.add_parser(sub)
     authority_cmd.add_parser(sub)
     token_cmd.add_parser(sub)
+    decode_cmd.add_parser(sub)
+    probe_cmd.add_parser(sub)
+    doctor_cmd.add_parser(sub)
     demo_cmd.add_parser(sub)
     return parser
 

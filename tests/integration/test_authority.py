@@ -180,3 +180,7 @@ def test_connection_refused_authority(cli: object) -> None:
         s.bind(("127.0.0.1", 0))
         r = cli("authority", f"http://127.0.0.1:{s.getsockname()[1]}/id")  # type: ignore[operator]
     assert r.code == 1 and "refused" in r.err and "hint:" in r.err
+
+
+def test_classify_never_raises_on_a_malformed_issuer() -> None:
+    assert classify("http://[x/id") == "other"

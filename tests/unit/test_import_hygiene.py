@@ -42,6 +42,9 @@ print(json.dumps({"code": code, "textual": sorted(m for m in sys.modules if m.sp
         ["authority", "http://127.0.0.1:9/id"],
         ["token", "--profile", "nope"],
         ["demo", "--port", "9", "--print-profiles"],
+        ["decode", "enrt_abcdefgh"],
+        ["probe", "--profile", "nope"],
+        ["doctor", "--profile", "nope"],
     ],
 )
 def test_headless_commands_import_no_textual_module(args: list[str], tmp_path: Path) -> None:

@@ -172,9 +172,11 @@ def classify(
     normal = authority.rstrip("/").lower()
     if any(fnmatch.fnmatchcase(normal, g.rstrip("/").lower()) for g in global_authorities):
         return "global"
-    if urlsplit(normal).path.rstrip("/").endswith("/id"):
-        return "instance"
-    return "other"
+    try:
+        path = urlsplit(normal).path
+    except ValueError:  # an `iss` read from an untrusted token can be anything
+        return "other"
+    return "instance" if path.rstrip("/").endswith("/id") else "other"
 
 
 def global_authority_finding(authority: str) -> Finding:

@@ -1,0 +1,118 @@
+"""`tokenlab doctor --profile NAME`: the seed's "Validate the token" checklist, run for real."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from tokenlab.commands.context import CommandContext
+from tokenlab.core.errors import UsageError
+
+MARK = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "doctor",
+        help="run everything and print the seed's checklist",
+        description="Check the authority, run the profile's flow, check the token and call the API; "
+        "print the checklist and the most likely cause. Exit 0 only when the API answered 200.",
+    )
+    p.add_argument("--profile", "-p", required=True)
+    p.add_argument(
+        "--report", metavar="FILE", help="also write a report: FILE.md (Markdown) or FILE.json"
+    )
+    p.add_argument("--json", action="store_true", help="the whole report as JSON on stdout")
+    p.add_argument(
+        "--header",
+        choices=("authorization", "x-api-key"),
+        default="authorization",
+        help="how to send a reference token",
+    )
+    finish = p.add_mutually_exclusive_group()
+    finish.add_argument(
+        "--paste", action="store_true", help="finish sign-in by pasting the redirect URL"
+    )
+    finish.add_argument("--device", action="store_true", help="sign in with the device code flow")
+    finish.add_argument("--no-browser", action="store_true", help="never try to open a browser")
+    p.add_argument(
+        "--secret-stdin",
+        action="store_true",
+        help="read the client secret (reference token for automation) from stdin",
+    )
+    p.add_argument(
+        "--allow-global-authority",
+        action="store_true",
+        help="ask a global authority anyway (to see the API refuse it)",
+    )
+    p.add_argument(
+        "--wait", type=float, default=300.0, help="seconds to wait for sign-in or approval"
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="trace every exchange on stderr")
+    p.set_defaults(run=_run)
+
+
+def _report_format(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in (".md", ".markdown"):
+        return "md"
+    if suffix == ".json":
+        return "json"
+    raise UsageError(f"cannot tell the report format of {path!r}", "name it FILE.md or FILE.json")
+
+
+def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    from tokenlab.commands.token_cmd import flow_options, read_stdin_secret
+    from tokenlab.commands.trace import TracePrinter
+    from tokenlab.core.doctor import run_doctor
+    from tokenlab.core.report import render, report_json
+    from tokenlab.core.storage import write_private_file
+
+    fmt = _report_format(args.report) if args.report else ""
+    profile = ctx.profiles.load(args.profile)
+    read_stdin_secret(args, ctx, profile.name, profile.scenario)
+    args.quiet = not args.verbose
+    TracePrinter(ctx.stderr, verbose=False, quiet=not args.verbose).attach(ctx.bus)
+    run = asyncio.run(
+        run_doctor(
+            profile,
+            secrets=ctx.secrets,
+            bus=ctx.bus,
+            options=flow_options(args, ctx),
+            header=args.header,
+        )
+    )
+    doc = report_json(run, ctx.secrets.redactor)
+    if args.report:
+        write_private_file(Path(args.report).expanduser(), render(doc, fmt, ctx.secrets.redactor))
+        ctx.stderr.write(f"report written to {args.report}\n")
+    if args.json:
+        ctx.json(doc)
+    else:
+        _print_checklist(ctx, run)
+    return 0 if run.diagnosis.api_ok else 1
+
+
+def _print_checklist(ctx: CommandContext, run: Any) -> None:
+    d = run.diagnosis
+    p = run.facts.profile
+    ctx.out(f"doctor: {p.name} ({p.scenario}) against {p.authority}")
+    for step in d.steps:
+        ctx.out(f"  [{MARK[step.status]}] {step.title}")
+        if step.evidence:
+            ctx.out(f"         {step.evidence}")
+        if step.hint and step.status in ("fail", "warn"):
+            ctx.out(f"         hint: {step.hint}")
+    if d.causes:
+        ctx.out("\nmost likely cause first:")
+        for i, c in enumerate(d.causes, 1):
+            ctx.out(f"  {i}. {c.title}")
+            ctx.out(f"     evidence: {c.evidence}")
+            ctx.out(f"     fix: {c.fix}")
+    ctx.out(
+        "\nOK: the API answered HTTP 200 to the first request"
+        if d.api_ok
+        else "\nNOT OK: the first API request did not return HTTP 200"
+    )
