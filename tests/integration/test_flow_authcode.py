@@ -38,13 +38,13 @@ from tokenlab.core.events import (
     UserActionRequired,
 )
 from tokenlab.core.explain import TokenEndpointError
-from tokenlab.core.flows import authcode, token_endpoint
-from tokenlab.core.flows.authcode import (
+from tokenlab.core.flows import authcode, authorize, token_endpoint
+from tokenlab.core.flows.authcode import exchange_code
+from tokenlab.core.flows.authorize import (
     AuthorizeError,
     SignInError,
     StateMismatchError,
     build_authorize_request,
-    exchange_code,
     parse_pasted,
 )
 from tokenlab.core.flows.base import FlowContext, FlowOptions, FlowResult
@@ -557,7 +557,7 @@ async def test_pkce_failure_is_invalid_grant_explained(
         _, challenge = real()
         return verifier, challenge
 
-    monkeypatch.setattr(authcode, "pkce_pair", mismatched)
+    monkeypatch.setattr(authorize, "pkce_pair", mismatched)
     done = await run(target, target.profile("spa"))
     assert isinstance(done.error, TokenEndpointError), done.error
     assert done.error.error == "invalid_grant"
@@ -576,7 +576,7 @@ async def test_code_reused_is_invalid_grant(
         verifiers.append(pair[0])
         return pair
 
-    monkeypatch.setattr(authcode, "pkce_pair", recorded)
+    monkeypatch.setattr(authorize, "pkce_pair", recorded)
     profile = target.profile("spa")
     done = await run(target, profile)
     assert done.error is None, done.error
@@ -774,7 +774,7 @@ def test_callback_checks_state_first_then_issuer_then_error_then_code() -> None:
     )
 
     def check(params: dict[str, str], **kw: Any) -> Any:
-        return authcode.parse_callback(params, request, profile=profile, issuer=ISSUER, **kw)
+        return authorize.parse_callback(params, request, profile=profile, issuer=ISSUER, **kw)
 
     with pytest.raises(StateMismatchError):
         check({"error": "access_denied", "state": "other"})
