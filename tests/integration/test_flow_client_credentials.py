@@ -307,3 +307,28 @@ def test_events_flow_in_order_with_one_run_id(sandbox: Sandbox) -> None:
     assert len({e.run_id for e in events}) == 1
     assert isinstance(events[0], FlowStarted) and isinstance(events[-2], TokenIssued)
     assert [e.at for e in events] == sorted(e.at for e in events)
+
+
+async def test_an_auth_method_the_provider_does_not_list_is_warned_about(sandbox: Sandbox) -> None:
+    from tokenlab.core.authority import Discovery
+    from tokenlab.core.flows.preflight import support_findings
+
+    profile, _ = sandbox_profile(sandbox, "demo-service-app")
+    doc = Discovery(
+        "x",
+        {
+            "grant_types_supported": ["authorization_code"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        },
+    )
+    messages = [f.message for f in support_findings(doc, profile, "client-credentials")]
+    assert any("grant client_credentials" in m for m in messages)
+    assert any("client auth method client_secret_basic" in m for m in messages)
+    real = Discovery(
+        "x",
+        {
+            "grant_types_supported": ["client_credentials"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        },
+    )
+    assert support_findings(real, profile, "client-credentials") == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tokenlab.core.authority import Finding, classify, global_authority_finding
+from tokenlab.core.authority import Discovery, Finding, classify, global_authority_finding
 from tokenlab.core.explain import LEGACY_SCOPES, PROTOCOL_SCOPES
 from tokenlab.core.flows.base import FlowOptions
 from tokenlab.core.profiles import Profile
@@ -72,6 +72,40 @@ def preflight(
                 "ok",
                 "no redirect URI in the profile: tokenlab listens on http://127.0.0.1:{port}/callback",
                 "register that URI on the Trusted Application (ImpersonateLoginUrl); loopback URIs accept any port",
+            )
+        )
+    return findings
+
+
+_GRANT_OF_FLOW = {
+    "client-credentials": "client_credentials",
+    "auth-code": "authorization_code",
+    "portal": "authorization_code",
+    "device": "urn:ietf:params:oauth:grant-type:device_code",
+    "refresh": "refresh_token",
+}
+
+
+def support_findings(discovery: Discovery, profile: Profile, flow: str) -> list[Finding]:
+    """What the identity service says it does not support, for this profile and flow."""
+    findings: list[Finding] = []
+    grants = discovery.list("grant_types_supported")
+    grant = _GRANT_OF_FLOW.get(flow)
+    if grant and grants and grant not in grants:
+        findings.append(
+            Finding(
+                "warning",
+                f"the identity service does not list the grant {grant} in its discovery",
+                f"it offers: {' '.join(grants)}; the request may fail with unsupported_grant_type",
+            )
+        )
+    methods = discovery.list("token_endpoint_auth_methods_supported")
+    if profile.auth_method != "none" and methods and profile.auth_method not in methods:
+        findings.append(
+            Finding(
+                "warning",
+                f"the identity service does not list the client auth method {profile.auth_method}",
+                f"it offers: {' '.join(methods)}; change it with `tokenlab profiles edit {profile.name} --auth-method M`",
             )
         )
     return findings
