@@ -17,7 +17,7 @@ from tests.idp.fixtures import TestProvider
 from tests.support.targets import idp_profile, sandbox_profile
 from tokenlab.core.authority import AuthorityCache, inspect_authority
 from tokenlab.core.diagnosis import RunFacts, checklist
-from tokenlab.core.doctor import run_doctor
+from tokenlab.core.doctor import check_issued_token, run_doctor
 from tokenlab.core.events import Bus
 from tokenlab.core.flows.base import FlowOptions, FlowResult, TokenSet
 from tokenlab.core.flows.runner import run_flow
@@ -26,7 +26,6 @@ from tokenlab.core.probe import probe
 from tokenlab.core.profiles import Profile
 from tokenlab.core.report import render, report_json
 from tokenlab.core.secrets import SecretKind, SecretStore
-from tokenlab.core.tokens import check_token, decode_token, verify_token
 from tokenlab.sandbox import DEMO_REVOKED_REFERENCE_TOKEN, Sandbox
 
 
@@ -37,19 +36,9 @@ async def diagnose(profile: Profile, token: str, **probe_kw: str) -> list[str]:
         facts = RunFacts(profile=profile)
         facts.authority = await inspect_authority(client, profile.authority, cache=cache)
         facts.flow = FlowResult("given", profile.name, TokenSet(token, "Bearer", 3600, ()))
-        decoded = decode_token(token)
-        if decoded.kind == "jwt":
-            facts.token = await verify_token(
-                decoded,
-                client=client,
-                cache=cache,
-                expected_issuer=profile.authority,
-                audience=profile.audience or None,
-                required_scopes=("read",),
-                client_id=None,
-            )
-        else:
-            facts.token = check_token(decoded, expected_issuer=profile.authority)
+        facts.token = await check_issued_token(
+            client, cache, profile, token, required_scopes=("read",)
+        )
         facts.probe = await probe(client, profile, token, **probe_kw)  # type: ignore[arg-type]
     diagnosis = checklist(facts)
     assert not diagnosis.api_ok

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tokenlab.commands.context import CommandContext
+from tokenlab.commands.token_cmd import add_flow_options
 from tokenlab.core.errors import UsageError
 
 MARK = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
@@ -31,25 +32,7 @@ def add_parser(sub: Any) -> None:
         default="authorization",
         help="how to send a reference token",
     )
-    finish = p.add_mutually_exclusive_group()
-    finish.add_argument(
-        "--paste", action="store_true", help="finish sign-in by pasting the redirect URL"
-    )
-    finish.add_argument("--device", action="store_true", help="sign in with the device code flow")
-    finish.add_argument("--no-browser", action="store_true", help="never try to open a browser")
-    p.add_argument(
-        "--secret-stdin",
-        action="store_true",
-        help="read the client secret (reference token for automation) from stdin",
-    )
-    p.add_argument(
-        "--allow-global-authority",
-        action="store_true",
-        help="ask a global authority anyway (to see the API refuse it)",
-    )
-    p.add_argument(
-        "--wait", type=float, default=300.0, help="seconds to wait for sign-in or approval"
-    )
+    add_flow_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="trace every exchange on stderr")
     p.set_defaults(run=_run)
 

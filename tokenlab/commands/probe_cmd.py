@@ -12,8 +12,8 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.context import CommandContext
+from tokenlab.commands.token_cmd import add_flow_options
 from tokenlab.core.errors import EXIT_FAILURE, EXIT_OK, TokenlabError, UsageError
-from tokenlab.core.flows.registry import FLOW_TARGETS
 
 if TYPE_CHECKING:  # the probe's machinery (httpx, flows) loads only when the command runs
     from tokenlab.core.flows.base import TokenSet
@@ -73,20 +73,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="headers, and the flow's trace")
     # How to get the token when none is given: the same choices as `tokenlab token`.
     flow = p.add_argument_group("getting a token (without --token)")
-    flow.add_argument("--flow", choices=tuple(FLOW_TARGETS), help="default: the scenario's flow")
-    finish = flow.add_mutually_exclusive_group()
-    finish.add_argument("--paste", action="store_true", help="finish sign-in by pasting a URL")
-    finish.add_argument("--device", action="store_true", help="sign in with the device code flow")
-    finish.add_argument("--no-browser", action="store_true", help="never try to open a browser")
-    flow.add_argument(
-        "--secret-stdin", action="store_true", help="read the client secret from stdin"
-    )
-    flow.add_argument(
-        "--allow-global-authority",
-        action="store_true",
-        help="get a token from a global authority anyway (to see the API refuse it)",
-    )
-    flow.add_argument("--wait", type=float, default=300.0, help="seconds to wait for sign-in")
+    add_flow_options(flow)
     p.set_defaults(run=_run)
 
 

@@ -26,6 +26,17 @@ def add_parser(sub: Any) -> None:
         "The step-by-step trace goes to stderr.",
     )
     p.add_argument("--profile", "-p", required=True)
+    add_flow_options(p)
+    p.add_argument("--json", action="store_true", help="every token and its metadata as JSON")
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="no trace, only user actions and errors"
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="include headers in the trace")
+    p.set_defaults(run=_run)
+
+
+def add_flow_options(p: Any) -> None:
+    """How to get a token: shared by `token`, `probe` and `doctor` (a parser or a group)."""
     p.add_argument("--flow", choices=FLOW_NAMES, help="default: the scenario's flow")
     finish = p.add_mutually_exclusive_group()
     finish.add_argument(
@@ -51,12 +62,6 @@ def add_parser(sub: Any) -> None:
         default=300.0,
         help="seconds to wait for sign-in or approval (default 300)",
     )
-    p.add_argument("--json", action="store_true", help="every token and its metadata as JSON")
-    p.add_argument(
-        "-q", "--quiet", action="store_true", help="no trace, only user actions and errors"
-    )
-    p.add_argument("-v", "--verbose", action="store_true", help="include headers in the trace")
-    p.set_defaults(run=_run)
 
 
 def flow_options(args: argparse.Namespace, ctx: CommandContext) -> FlowOptions:

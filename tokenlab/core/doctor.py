@@ -8,6 +8,7 @@ whole picture, not only the first failure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tokenlab.core.authority import AuthorityCache, inspect_authority
 from tokenlab.core.diagnosis import Diagnosis, RunFacts, checklist
@@ -20,6 +21,11 @@ from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.profiles import Profile
 from tokenlab.core.secrets import SecretStore
 
+if TYPE_CHECKING:
+    import httpx
+
+    from tokenlab.core.tokens import TokenReport
+
 
 @dataclass
 class DoctorRun:
@@ -29,16 +35,46 @@ class DoctorRun:
     run_id: str = ""
 
 
+async def check_issued_token(
+    client: httpx.AsyncClient,
+    cache: AuthorityCache,
+    profile: Profile,
+    token: str,
+    *,
+    clock_skew: float = 0.0,
+    required_scopes: tuple[str, ...] | None = None,
+) -> TokenReport:
+    """The profile's expectations applied to a token: signature via JWKS for a JWT, the
+    offline checks for an opaque one (only the API or introspection can judge those)."""
+    from tokenlab.core.tokens import check_token, decode_token, verify_token
+
+    decoded = decode_token(token)
+    if decoded.kind != "jwt":
+        return check_token(decoded, expected_issuer=profile.authority)
+    if required_scopes is None:
+        required_scopes = tuple(s for s in profile.scopes if s not in PROTOCOL_SCOPES)
+    return await verify_token(
+        decoded,
+        client=client,
+        cache=cache,
+        expected_issuer=profile.authority,
+        audience=profile.audience or None,
+        required_scopes=required_scopes,
+        client_id=profile.client_id or None,
+        clock_skew=clock_skew,
+    )
+
+
 async def run_doctor(
     profile: Profile,
     *,
     secrets: SecretStore,
     bus: Bus,
+    flow: str | None = None,
     options: FlowOptions | None = None,
     header: str = "authorization",
 ) -> DoctorRun:
     from tokenlab.core.probe import probe
-    from tokenlab.core.tokens import check_token, decode_token, verify_token
 
     run_id = new_run_id()
     facts = RunFacts(profile=profile)
@@ -58,33 +94,23 @@ async def run_doctor(
                     facts.authority_error = exc
             try:
                 facts.flow = await run_flow(
-                    profile, secrets=secrets, bus=bus, options=options, client=client, run_id=run_id
+                    profile,
+                    secrets=secrets,
+                    bus=bus,
+                    flow=flow,
+                    options=options,
+                    client=client,
+                    run_id=run_id,
                 )
             except TokenlabError as exc:
                 facts.flow_error = exc
             if facts.flow is not None:
                 token = facts.flow.api_token
-                required = tuple(s for s in profile.scopes if s not in PROTOCOL_SCOPES)
-                skew = (
-                    facts.authority.clock_skew_s
-                    if facts.authority and facts.authority.clock_skew_s
-                    else 0.0
-                )
+                skew = facts.authority.clock_skew_s if facts.authority else None
                 try:
-                    decoded = decode_token(token.access_token)
-                    if decoded.kind == "jwt":
-                        facts.token = await verify_token(
-                            decoded,
-                            client=client,
-                            cache=cache,
-                            expected_issuer=profile.authority,
-                            audience=profile.audience or None,
-                            required_scopes=required,
-                            client_id=profile.client_id or None,
-                            clock_skew=skew,
-                        )
-                    else:
-                        facts.token = check_token(decoded, expected_issuer=profile.authority)
+                    facts.token = await check_issued_token(
+                        client, cache, profile, token.access_token, clock_skew=skew or 0.0
+                    )
                 except TokenlabError as exc:
                     facts.token_error = exc
                 try:

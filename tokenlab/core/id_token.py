@@ -18,21 +18,8 @@ import httpx
 
 from tokenlab.core.authority import AuthorityCache, Discovery
 from tokenlab.core.errors import TokenlabError
+from tokenlab.core.tokens import CURVE_FOR_ALG, KEY_TYPE_FOR_ALG
 
-# JWS algorithm -> the key type it needs; HMAC and `none` are absent on purpose.
-ALGORITHM_KEY_TYPES: dict[str, str] = {
-    "RS256": "RSA",
-    "RS384": "RSA",
-    "RS512": "RSA",
-    "PS256": "RSA",
-    "PS384": "RSA",
-    "PS512": "RSA",
-    "ES256": "EC",
-    "ES384": "EC",
-    "ES512": "EC",
-    "EdDSA": "OKP",
-}
-_EC_CURVES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
 # at_hash / c_hash use the hash of the signing algorithm (OIDC Core 3.1.3.6, 3.3.2.11).
 _HALF_HASH = {"256": hashlib.sha256, "384": hashlib.sha384, "512": hashlib.sha512}
 
@@ -72,7 +59,7 @@ def _check_algorithm(alg: str, jwk: dict[str, Any], kid: str) -> None:
             "an unsigned or HMAC-signed id_token can be forged; the identity service must sign with "
             "its published keys (RS256)",
         )
-    wanted_kty = ALGORITHM_KEY_TYPES.get(alg)
+    wanted_kty = KEY_TYPE_FOR_ALG.get(alg)
     if wanted_kty is None:
         raise IdTokenError(
             f"the id_token uses the unknown algorithm {alg!r}", "expect RS256 from this platform"
@@ -89,7 +76,7 @@ def _check_algorithm(alg: str, jwk: dict[str, Any], kid: str) -> None:
             f"the id_token says {alg} but the key {kid!r} is published for {key_alg}",
             "a token whose algorithm differs from its key's is refused",
         )
-    if kty == "EC" and jwk.get("crv") != _EC_CURVES.get(alg):
+    if kty == "EC" and jwk.get("crv") != CURVE_FOR_ALG.get(alg):
         raise IdTokenError(
             f"the id_token says {alg} but the key {kid!r} is on the curve {jwk.get('crv')}",
             "a token whose algorithm does not fit its key is refused",
