@@ -94,7 +94,7 @@ def test_memory_wins_over_keyring_and_keyring_over_environment() -> None:
     assert store.where("acme", SecretKind.CLIENT_SECRET).source == "memory"
 
 
-def test_public_demo_values_are_the_last_resort_and_labelled_as_such() -> None:
+def test_public_demo_values_come_after_the_keyring_and_are_labelled() -> None:
     store = SecretStore(env={})
     value, where = store.lookup(
         "demo-service-app", SecretKind.CLIENT_SECRET, public_value="demo-secret"

@@ -1,8 +1,8 @@
 """Secrets: in the OS keyring, or, where none runs, in the environment or this run's memory.
 
 Never on disk in plain text. Lookup order for a profile's secret: this run's memory (stdin,
-a rotated refresh token), the keyring, the environment, and for sandbox profiles only the
-published demo value. Every value handed out is also given to the redactor, so it is masked in
+a rotated refresh token), the keyring, then for sandbox profiles the published demo value, else
+the environment. Every value handed out is also given to the redactor, so it is masked in
 anything recorded, whatever field it ends up in.
 """
 
@@ -138,7 +138,6 @@ class SecretStore:
 
     def _keyring_get(self, account: str) -> str | None:
         if not self.backend_status().usable:
-            self._warn_once()
             return None
         import keyring
 
@@ -146,7 +145,6 @@ class SecretStore:
             return keyring.get_password(SERVICE, account)
         except Exception as exc:  # noqa: BLE001 - locked, dbus errors, ...: fall back, say so
             self._mark_unusable(exc)
-            self._warn_once()
             return None
 
     # --- reading -------------------------------------------------------------------------------
@@ -164,13 +162,15 @@ class SecretStore:
             return self._hand_out(
                 value, SecretLocation(kind, "keyring", self.backend_status().name)
             )
-        env_name = ENV_VARS.get(kind)
-        if env_name and self.env.get(env_name):
-            return self._hand_out(self.env[env_name], SecretLocation(kind, "environment", env_name))
-        if public_value:
+        if public_value:  # a sandbox profile: the published demo value needs no keyring
             return public_value, SecretLocation(
                 kind, "public-demo-value", "published sandbox demo value"
             )
+        if not self.backend_status().usable:
+            self._warn_once()  # only now does the missing keyring matter
+        env_name = ENV_VARS.get(kind)
+        if env_name and self.env.get(env_name):
+            return self._hand_out(self.env[env_name], SecretLocation(kind, "environment", env_name))
         return None, SecretLocation(kind, "missing")
 
     def _hand_out(self, value: str, where: SecretLocation) -> tuple[str, SecretLocation]:
