@@ -101,6 +101,7 @@ class FlowContext:
     client: httpx.AsyncClient
     options: FlowOptions = field(default_factory=FlowOptions)
     cache: AuthorityCache = field(default_factory=AuthorityCache)
+    flow: str = ""  # the flow's name, for what discovery says it does not support
     findings: list[Finding] = field(default_factory=list)
     _discovery: Discovery | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -113,6 +114,10 @@ class FlowContext:
         async with self._lock:
             if self._discovery is None:
                 self._discovery = await self.cache.discovery(self.client, self.authority)
+                from tokenlab.core.flows.preflight import support_findings  # (imports base)
+
+                for finding in support_findings(self._discovery, self.profile, self.flow):
+                    self.warn(finding)
             return self._discovery
 
     def publish(self, event: Event) -> None:

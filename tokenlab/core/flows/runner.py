@@ -13,7 +13,7 @@ import httpx
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Bus, FlowFailed, FlowFinished, FlowStarted, TokenIssued, new_run_id
 from tokenlab.core.flows.base import FlowContext, FlowOptions, FlowResult, TokenSet
-from tokenlab.core.flows.preflight import preflight, support_findings
+from tokenlab.core.flows.preflight import preflight
 from tokenlab.core.flows.registry import FLOW_TARGETS, resolve
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.profiles import Profile
@@ -69,9 +69,6 @@ async def run_flow(
             if finding.level == "error":
                 raise FlowError(finding.message, finding.hint)
             ctx.warn(finding)
-        if name != "reference-token":
-            for finding in support_findings(await ctx.discovery(), profile, name):
-                ctx.warn(finding)
         result = await resolve(name)(ctx)
         for token in (result.identity, result.api_token):
             if token is not None:
