@@ -396,8 +396,12 @@ def test_device_flow_expires(isolated_sandbox):
 
 
 def test_device_flow_needs_a_device_capable_app(http, sandbox):
-    resp = http.post("/id/connect/deviceauthorization", data={"client_id": SPA})
+    # the portal signs users in through a browser only: no device flow on its registration
+    resp = http.post(
+        "/id/connect/deviceauthorization", data={"client_id": "com.tokenlab.demo/portal"}
+    )
     assert resp.json()["error"] == "unauthorized_client"
+    assert http.post("/id/connect/deviceauthorization", data={"client_id": SPA}).status_code == 200
 
 
 # -- userinfo, endsession --------------------------------------------------------------------

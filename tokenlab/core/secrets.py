@@ -150,9 +150,11 @@ class SecretStore:
     # --- reading -------------------------------------------------------------------------------
 
     def lookup(
-        self, profile_name: str, kind: SecretKind, public_value: str = ""
+        self, profile_name: str, kind: SecretKind, public_value: str = "", *, quiet: bool = False
     ) -> tuple[str | None, SecretLocation]:
-        """The secret and where it came from; `(None, missing)` when no source has it."""
+        """The secret and where it came from; `(None, missing)` when no source has it.
+
+        `quiet`: a look that needs no secret (is there one?) does not warn about the keyring."""
         with self._lock:
             value = self._memory.get((profile_name, kind))
         if value is not None:
@@ -166,7 +168,7 @@ class SecretStore:
             return public_value, SecretLocation(
                 kind, "public-demo-value", "published sandbox demo value"
             )
-        if not self.backend_status().usable:
+        if not self.backend_status().usable and not quiet:
             self._warn_once()  # only now does the missing keyring matter
         env_name = ENV_VARS.get(kind)
         if env_name and self.env.get(env_name):
@@ -192,8 +194,10 @@ class SecretStore:
             )
         return value
 
-    def where(self, profile_name: str, kind: SecretKind, public_value: str = "") -> SecretLocation:
-        return self.lookup(profile_name, kind, public_value)[1]
+    def where(
+        self, profile_name: str, kind: SecretKind, public_value: str = "", *, quiet: bool = False
+    ) -> SecretLocation:
+        return self.lookup(profile_name, kind, public_value, quiet=quiet)[1]
 
     # --- writing -------------------------------------------------------------------------------
 

@@ -141,6 +141,7 @@ def default_apps() -> list[TrustedApplication]:
             secret_hash=secret(WEB_APP),
             impersonate_internal_user_allowed=True,
             login_urls=LOOPBACK,
+            device_flow_allowed=True,  # so `tokenlab token --device` works in the demo (no browser)
         ),
         TrustedApplication(
             SPA,
@@ -148,6 +149,7 @@ def default_apps() -> list[TrustedApplication]:
             client_type="Public",
             impersonate_internal_user_allowed=True,
             login_urls=LOOPBACK,
+            device_flow_allowed=True,
         ),
         TrustedApplication(
             PORTAL,

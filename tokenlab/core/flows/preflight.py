@@ -57,7 +57,7 @@ def preflight(
                 )
             )
     if profile.is_public_client and flow in ("auth-code", "device", "refresh"):
-        where = secrets.where(profile.name, SecretKind.CLIENT_SECRET)
+        where = secrets.where(profile.name, SecretKind.CLIENT_SECRET, quiet=True)
         if where.source in ("keyring", "environment"):
             findings.append(
                 Finding(
