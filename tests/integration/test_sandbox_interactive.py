@@ -397,8 +397,10 @@ def test_device_flow_expires(isolated_sandbox):
 
 def test_device_flow_needs_a_device_capable_app(http, sandbox):
     # the portal signs users in through a browser only: no device flow on its registration
+    portal = "com.tokenlab.demo/portal"
     resp = http.post(
-        "/id/connect/deviceauthorization", data={"client_id": "com.tokenlab.demo/portal"}
+        "/id/connect/deviceauthorization",
+        data={"client_id": portal, "client_secret": DEMO_SECRETS[portal]},
     )
     assert resp.json()["error"] == "unauthorized_client"
     assert http.post("/id/connect/deviceauthorization", data={"client_id": SPA}).status_code == 200
