@@ -74,28 +74,30 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.json:
         ctx.json(doc)
     else:
-        _print_checklist(ctx, run)
+        for line in checklist_lines(run):
+            ctx.out(line)
     return 0 if run.diagnosis.api_ok else 1
 
 
-def _print_checklist(ctx: CommandContext, run: Any) -> None:
+def checklist_lines(run: Any) -> list[str]:
+    """The checklist as text lines: the CLI prints them, the console shows them."""
     d = run.diagnosis
     p = run.facts.profile
-    ctx.out(f"doctor: {p.name} ({p.scenario}) against {p.authority}")
+    lines = [f"doctor: {p.name} ({p.scenario}) against {p.authority}"]
     for step in d.steps:
-        ctx.out(f"  [{MARK[step.status]}] {step.title}")
+        lines.append(f"  [{MARK[step.status]}] {step.title}")
         if step.evidence:
-            ctx.out(f"         {step.evidence}")
+            lines.append(f"         {step.evidence}")
         if step.hint and step.status in ("fail", "warn"):
-            ctx.out(f"         hint: {step.hint}")
+            lines.append(f"         hint: {step.hint}")
     if d.causes:
-        ctx.out("\nmost likely cause first:")
+        lines += ["", "most likely cause first:"]
         for i, c in enumerate(d.causes, 1):
-            ctx.out(f"  {i}. {c.title}")
-            ctx.out(f"     evidence: {c.evidence}")
-            ctx.out(f"     fix: {c.fix}")
-    ctx.out(
-        "\nOK: the API answered HTTP 200 to the first request"
+            lines += [f"  {i}. {c.title}", f"     evidence: {c.evidence}", f"     fix: {c.fix}"]
+    lines += [
+        "",
+        "OK: the API answered HTTP 200 to the first request"
         if d.api_ok
-        else "\nNOT OK: the first API request did not return HTTP 200"
-    )
+        else "NOT OK: the first API request did not return HTTP 200",
+    ]
+    return lines
