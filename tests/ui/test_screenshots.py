@@ -1,0 +1,24 @@
+"""The screenshot script works, and a screenshot never shows a secret or a whole token."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+from screenshots import shoot
+from tokenlab.sandbox import DEMO_SECRETS
+
+
+async def test_screenshots_show_the_checklist_and_no_secret(tmp_path: Path) -> None:
+    paths = await shoot(tmp_path)
+    assert [p.name for p in paths] == ["console-doctor.svg", "console-scope-not-allowed.svg"]
+    doctor = paths[0].read_text()
+    assert "PASS" in doctor
+    for path in paths:
+        svg = path.read_text()
+        assert not re.search(r"eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}", svg)  # no whole JWT
+        for secret in DEMO_SECRETS.values():
+            assert secret not in svg
