@@ -172,3 +172,16 @@ def test_reference_token_headers_send_exactly_one_header() -> None:
     assert reference_token_headers("enrt_x", "X-Api-Key") == {"X-Api-Key": "enrt_x"}
     with pytest.raises(UsageError, match="unknown reference token header"):
         reference_token_headers("enrt_x", "cookie")
+
+
+def test_token_command_never_prints_a_reference_token(cli: object, sandbox: Sandbox) -> None:
+    port = sandbox.url.rsplit(":", 1)[1]
+    assert cli("demo", "--port", port, "--print-profiles").code == 0  # type: ignore[operator]
+    secret = "enrt_" + "CANARY0reference0token0value"
+    r = cli("token", "--profile", "demo-automation", "--secret-stdin", stdin=secret + "\n")  # type: ignore[operator]
+    assert r.code == 0 and secret not in r.out + r.err
+    assert r.out.strip().startswith("enrt") and "masked" in r.err
+    r = cli(
+        "token", "--profile", "demo-automation", "--json", "--secret-stdin", stdin=secret + "\n"
+    )  # type: ignore[operator]
+    assert r.code == 0 and secret not in r.out + r.err

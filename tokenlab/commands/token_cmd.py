@@ -128,6 +128,14 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
         raise
     if args.json:
         ctx.json({"ok": True, **result.to_json(reveal=True)})
+    elif result.api_token.token_type == "reference":
+        from tokenlab.core.redact import mask
+
+        ctx.warn(
+            "a reference token is a secret: tokenlab shows it masked only",
+            "it stays where it is stored; call the API with it by `tokenlab probe --profile NAME`",
+        )
+        ctx.out(mask(result.api_token.access_token))
     else:
         ctx.out(result.api_token.access_token)
     return 0

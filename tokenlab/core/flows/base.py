@@ -44,6 +44,9 @@ class TokenSet:
     def to_json(self, *, reveal: bool = False) -> dict[str, Any]:
         """JSON for `--json`; the access and id tokens only with `reveal` (stdout of `token`)."""
 
+        # A reference token is a stored secret, not a short-lived token: never revealed.
+        reveal = reveal and self.token_type != "reference"
+
         def show(value: str | None) -> str | None:
             return value if reveal or value is None else mask(value)
 
