@@ -233,6 +233,15 @@ def _make_clients() -> dict[str, TestClient]:
         TestClient(
             "device", "com.test/device", None, "none", user_scopes, (DEVICE_GRANT, "refresh_token")
         ),
+        TestClient(  # the web portal: signs users in, and calls the API as itself
+            "portal",
+            "com.test/portal",
+            secret(),
+            "client_secret_basic",
+            ("openid", "profile", *api),
+            ("authorization_code", "client_credentials"),
+            LOOPBACK_REDIRECT,
+        ),
         TestClient(
             "readonly",
             "com.test/readonly",

@@ -110,7 +110,8 @@ class IdpTarget(Target):
         scenario, client = {
             "web": ("web-app", "web"),
             "spa": ("spa", "spa"),
-            "portal": ("web-portal", "web"),
+            "portal": ("web-portal", "portal"),
+            "portal-without-service": ("web-portal", "web"),
         }[kind]
         c = self.idp.clients[client]
         values: dict[str, Any] = {
@@ -118,7 +119,7 @@ class IdpTarget(Target):
             "auth_method": "none" if c.secret is None else "client_secret_basic",
             "redirect_uri": "http://127.0.0.1/callback",
         }
-        if kind == "portal":
+        if kind.startswith("portal"):
             values["scopes"] = ("openid", "profile", "read", "update")
         values.update(changes)
         return new_profile(f"idp-{kind}", self.idp.base_url, scenario, **values)

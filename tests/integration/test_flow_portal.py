@@ -1,6 +1,6 @@
 """The web portal: the code flow (openid profile) identifies the user, client credentials calls
-the API. Against the sandbox (a portal registration) and the real provider (whose code-flow client
-has no service access, so the second half fails, explained)."""
+the API. Against the sandbox and the real provider (each with a portal registration), and with a
+code-flow client that has no service access (the second half fails, explained)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,29 @@ PORTAL_SUCCESS = re.compile(
 
 def form_of(exchange: HttpExchange) -> dict[str, str]:
     return dict(parse_qsl(exchange.request_body))
+
+
+async def test_portal_signs_in_then_calls_the_api_with_client_credentials_on_the_real_provider(
+    idp: TestProvider,
+) -> None:
+    target = IdpTarget(idp)
+    done = await run(target, target.profile("portal"))
+    assert done.error is None, done.error
+    assert PORTAL_SUCCESS.fullmatch(done.sequence()), done.sequence()
+    assert done.authorize_params()["scope"] == "openid profile"
+    result = done.result
+    assert result is not None and result.identity is not None
+    user = jwt.decode(result.identity.access_token, options={"verify_signature": False})
+    service = jwt.decode(result.api_token.access_token, options={"verify_signature": False})
+    assert (
+        user["sub"] == idp.user.sub and service.get("sub") != user["sub"]
+    )  # RFC 9068: sub = client
+    assert service["client_id"] == "com.test/portal" and set(result.api_token.scope) == {
+        "read",
+        "update",
+    }
+    records = [r for r in idp.token_requests() if r["client_id"] == "com.test/portal"][-2:]
+    assert [r["grant_type"] for r in records] == ["authorization_code", "client_credentials"]
 
 
 async def test_portal_signs_in_then_calls_the_api_with_client_credentials(
@@ -56,7 +79,7 @@ async def test_portal_signs_in_then_calls_the_api_with_client_credentials(
 
 async def test_portal_without_service_access_is_explained(idp: TestProvider) -> None:
     target = IdpTarget(idp)  # `web` may sign users in, but has no client_credentials grant
-    done = await run(target, target.profile("portal"))
+    done = await run(target, target.profile("portal-without-service"))
     assert isinstance(done.error, TokenEndpointError), done.error
     assert done.error.error == "unauthorized_client"
     assert "SystemUser" in done.error.hint
