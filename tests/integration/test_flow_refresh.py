@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import keyring
@@ -19,9 +18,8 @@ import pytest
 from keyring.backends import fail
 
 from tests.idp.fixtures import TestProvider
-from tests.idp.interact import complete_authorization
-from tests.sandbox_fixtures import authorize_url, pkce_pair, random_value, sign_in
 from tests.support.keyrings import MemoryKeyring
+from tests.support.signin import USER_SCOPES, idp_web_tokens, sandbox_web_tokens
 from tokenlab.commands.demo_cmd import to_profile
 from tokenlab.core.errors import SecretMissingError
 from tokenlab.core.events import Bus, Event, HttpExchange, Notice
@@ -35,7 +33,6 @@ from tokenlab.core.secrets import SecretKind, SecretStore
 from tokenlab.sandbox import Sandbox, demo_catalog
 
 CALLBACK = "http://127.0.0.1:53124/callback"  # registered as http://127.0.0.1/callback, any port
-USER_SCOPES = "openid profile offline_access read update"
 
 
 @dataclass
@@ -68,35 +65,7 @@ def idp_target(idp: TestProvider) -> Target:
     secrets.remember(profile.name, SecretKind.CLIENT_SECRET, web.secret)
 
     def first() -> str:
-        verifier, challenge = pkce_pair()
-        query = urlencode(
-            {
-                "client_id": web.client_id,
-                "response_type": "code",
-                "redirect_uri": CALLBACK,
-                "scope": USER_SCOPES,
-                "state": random_value(),
-                "code_challenge": challenge,
-                "code_challenge_method": "S256",
-            }
-        )
-        landed = complete_authorization(
-            f"{idp.authorization_endpoint}?{query}", idp.user.username, idp.user.password
-        )
-        code = parse_qs(urlsplit(str(landed)).query)["code"][0]
-        with httpx.Client(timeout=5) as http:
-            answer = http.post(
-                idp.token_endpoint,
-                data={
-                    "grant_type": "authorization_code",
-                    "code": code,
-                    "redirect_uri": CALLBACK,
-                    "code_verifier": verifier,
-                },
-                auth=(web.client_id, web.secret or ""),
-            )
-        assert answer.status_code == 200, answer.text
-        return str(answer.json()["refresh_token"])
+        return str(idp_web_tokens(idp, CALLBACK)["refresh_token"])
 
     return Target("idp", profile, secrets, first)
 
@@ -106,26 +75,7 @@ def sandbox_target(sb: Sandbox) -> Target:
     profile = to_profile(demo)  # client_secret_post with the published demo secret
 
     def first() -> str:
-        verifier, challenge = pkce_pair()
-        url = authorize_url(
-            sb.url, profile.client_id, CALLBACK, USER_SCOPES, challenge, state=random_value()
-        )
-        with httpx.Client() as browser:
-            result = sign_in(browser, url)
-        with httpx.Client(timeout=5) as http:
-            answer = http.post(
-                f"{sb.url}/id/connect/token",
-                data={
-                    "grant_type": "authorization_code",
-                    "code": result.params["code"],
-                    "redirect_uri": CALLBACK,
-                    "code_verifier": verifier,
-                    "client_id": profile.client_id,
-                    "client_secret": profile.public_secret,
-                },
-            )
-        assert answer.status_code == 200, answer.text
-        return str(answer.json()["refresh_token"])
+        return str(sandbox_web_tokens(sb, profile, CALLBACK)["refresh_token"])
 
     return Target("sandbox", profile, SecretStore(env={}), first)
 

@@ -6,14 +6,14 @@ import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from tests.idp.fixtures import POST_LOGOUT_REDIRECT, TestProvider
-from tests.idp.interact import complete_authorization, sign_out
-from tests.sandbox_fixtures import authorize_url, pkce_pair, random_value, sign_in
+from tests.idp.interact import sign_out
+from tests.support.signin import USER_SCOPES, idp_web_tokens, sandbox_web_tokens
 from tokenlab.commands.demo_cmd import to_profile
 from tokenlab.core.authority import Discovery
 from tokenlab.core.events import Bus, HttpExchange
@@ -27,7 +27,6 @@ from tokenlab.core.secrets import SecretKind, SecretStore
 from tokenlab.sandbox import Sandbox, demo_catalog
 
 CALLBACK = "http://127.0.0.1:53125/callback"
-USER_SCOPES = "openid profile offline_access read update"
 
 
 @asynccontextmanager
@@ -64,39 +63,7 @@ def idp_web(
     secrets.remember(profile.name, SecretKind.CLIENT_SECRET, web.secret or "")
 
     def tokens() -> dict[str, Any]:
-        verifier, challenge = pkce_pair()
-        query = urlencode(
-            {
-                "client_id": web.client_id,
-                "response_type": "code",
-                "redirect_uri": CALLBACK,
-                "scope": USER_SCOPES,
-                "state": random_value(),
-                "code_challenge": challenge,
-                "code_challenge_method": "S256",
-            }
-        )
-        landed = complete_authorization(
-            f"{idp.authorization_endpoint}?{query}",
-            idp.user.username,
-            idp.user.password,
-            http=browser,
-        )
-        code = parse_qs(urlsplit(str(landed)).query)["code"][0]
-        with httpx.Client(timeout=5) as http:
-            answer = http.post(
-                idp.token_endpoint,
-                data={
-                    "grant_type": "authorization_code",
-                    "code": code,
-                    "redirect_uri": CALLBACK,
-                    "code_verifier": verifier,
-                },
-                auth=(web.client_id, web.secret or ""),
-            )
-        assert answer.status_code == 200, answer.text
-        body: dict[str, Any] = answer.json()
-        return body
+        return idp_web_tokens(idp, CALLBACK, browser=browser)
 
     return profile, secrets, tokens
 
@@ -106,27 +73,7 @@ def sandbox_web(sb: Sandbox) -> tuple[Profile, SecretStore, Callable[[], dict[st
     profile = to_profile(demo)
 
     def tokens() -> dict[str, Any]:
-        verifier, challenge = pkce_pair()
-        url = authorize_url(
-            sb.url, profile.client_id, CALLBACK, USER_SCOPES, challenge, state=random_value()
-        )
-        with httpx.Client() as browser:
-            result = sign_in(browser, url)
-        with httpx.Client(timeout=5) as http:
-            answer = http.post(
-                f"{sb.url}/id/connect/token",
-                data={
-                    "grant_type": "authorization_code",
-                    "code": result.params["code"],
-                    "redirect_uri": CALLBACK,
-                    "code_verifier": verifier,
-                    "client_id": profile.client_id,
-                    "client_secret": profile.public_secret,
-                },
-            )
-        assert answer.status_code == 200, answer.text
-        body: dict[str, Any] = answer.json()
-        return body
+        return sandbox_web_tokens(sb, profile, CALLBACK)
 
     return profile, SecretStore(env={}), tokens
 
