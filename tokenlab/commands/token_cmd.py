@@ -13,7 +13,7 @@ from tokenlab.core.flows.registry import FLOW_TARGETS
 from tokenlab.core.secrets import SecretKind
 
 if TYPE_CHECKING:
-    from tokenlab.core.flows.base import FlowOptions
+    from tokenlab.core.flows.base import Finish, FlowOptions
 
 FLOW_NAMES = tuple(FLOW_TARGETS)
 
@@ -75,15 +75,19 @@ def flow_options(args: argparse.Namespace, ctx: CommandContext) -> FlowOptions:
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[str] = loop.create_future()
 
+        def deliver(line: str) -> None:
+            if not answer.done():
+                answer.set_result(line)
+
         def read() -> None:
             line = ctx.stdin.readline()
             with contextlib.suppress(RuntimeError):  # the run is over: nobody waits any more
-                loop.call_soon_threadsafe(lambda: answer.done() or answer.set_result(line))
+                loop.call_soon_threadsafe(deliver, line)
 
         threading.Thread(target=read, name="tokenlab-paste", daemon=True).start()
         return (await answer).strip()
 
-    finish = "paste" if args.paste else "device" if args.device else None
+    finish: Finish | None = "paste" if args.paste else "device" if args.device else None
     return FlowOptions(
         finish=finish,
         open_browser=not args.no_browser,
