@@ -2,15 +2,13 @@
 
 ``sandbox``: one running sandbox per test module (device interval 1 s).
 ``isolated_sandbox``: a fresh one per test, for tests that move its clock.
-``sign_in``/``authorize_url``/``pkce_pair``: drive the browser side by script, as a user would.
+``sign_in``/``authorize_url``: drive the browser side by script, as a user would (PKCE values
+come from ``tests.support.pkce``).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import unescape
@@ -25,46 +23,26 @@ from tokenlab.sandbox import DEMO_USER, Sandbox, Settings
 TEST_SETTINGS = {"device_interval": 1, "device_code_ttl": 120}
 
 
-def _settings() -> Settings:
-    return Settings(**TEST_SETTINGS)
-
-
-def _check_no_crashes(sb: Sandbox) -> None:
-    assert not sb.errors, f"sandbox handlers crashed: {sb.errors!r}"
+def _running_sandbox() -> Iterator[Sandbox]:
+    with Sandbox.running_in_thread(port=0, settings=Settings(**TEST_SETTINGS)) as sb:
+        yield sb
+        assert not sb.errors, f"sandbox handlers crashed: {sb.errors!r}"
 
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    with Sandbox.running_in_thread(port=0, settings=_settings()) as sb:
-        yield sb
-        _check_no_crashes(sb)
+    yield from _running_sandbox()
 
 
 @pytest.fixture
 def isolated_sandbox() -> Iterator[Sandbox]:
-    with Sandbox.running_in_thread(port=0, settings=_settings()) as sb:
-        yield sb
-        _check_no_crashes(sb)
+    yield from _running_sandbox()
 
 
 @pytest.fixture
 def http(sandbox: Sandbox) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=sandbox.url, timeout=5) as client:
         yield client
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def pkce_pair() -> tuple[str, str]:
-    """(code_verifier, S256 code_challenge)."""
-    verifier = b64url(secrets.token_bytes(32))
-    return verifier, b64url(hashlib.sha256(verifier.encode()).digest())
-
-
-def random_value() -> str:
-    return b64url(secrets.token_bytes(32))
 
 
 def authorize_url(
@@ -120,6 +98,15 @@ def parse_form_post(html: str) -> tuple[str, dict[str, str]]:
     return unescape(action.group(1)), {unescape(k): unescape(v) for k, v in _INPUT.findall(html)}
 
 
+def _landed(result: SignInResult, location: str) -> SignInResult:
+    """The browser was sent to the client's redirect URI: read the query or fragment."""
+    parts = urlsplit(location)
+    result.mode = "fragment" if parts.fragment else "query"
+    result.params = dict(parse_qsl(parts.fragment or parts.query))
+    result.target = location.split("?")[0].split("#")[0]
+    return result
+
+
 def sign_in(
     client: httpx.Client,
     url: str,
@@ -134,21 +121,15 @@ def sign_in(
     ``client`` keeps the session cookie between calls (reuse it to test SSO and prompt=login).
     """
     result = SignInResult()
-    base = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+    origin = urlsplit(url)[:2]
+    resp = client.get(url, follow_redirects=False)
     for _ in range(max_steps):
-        resp = client.get(url, follow_redirects=False)
         result.last = resp
         if resp.status_code in (302, 303):
-            location = urljoin(url, resp.headers["location"])
-            if not location.startswith(base):
-                parts = urlsplit(location)
-                if parts.fragment:
-                    result.mode, result.params = "fragment", dict(parse_qsl(parts.fragment))
-                else:
-                    result.mode, result.params = "query", dict(parse_qsl(parts.query))
-                result.target = location.split("?")[0].split("#")[0]
-                return result
-            url = location
+            location = urljoin(str(resp.url), resp.headers["location"])
+            if urlsplit(location)[:2] != origin:
+                return _landed(result, location)
+            resp = client.get(location, follow_redirects=False)
             continue
         if resp.status_code == 400:
             result.mode = "error_page"
@@ -160,34 +141,20 @@ def sign_in(
             }
             return result
         assert resp.status_code == 200, resp.text
-        if "id='login'" in resp.text:
-            result.login_pages += 1
-            if result.login_pages > 3:
-                return result  # wrong password loop: let the caller look at result.last
+        if "id='login'" not in resp.text:
             action, fields = parse_form_post(resp.text)
-            posted = client.post(
-                urljoin(url, action),
-                data={
-                    **fields,
-                    "username": username,
-                    "password": password,
-                    "button": "cancel" if cancel else "login",
-                },
-                follow_redirects=False,
-            )
-            result.last = posted
-            if posted.status_code != 302:
-                return result
-            url = urljoin(url, posted.headers["location"])
-            if not url.startswith(base):
-                parts = urlsplit(url)
-                result.mode, result.params = "query", dict(parse_qsl(parts.query))
-                result.target = url.split("?")[0]
-                return result
-            continue
+            result.mode, result.params, result.target = "form_post", fields, action
+            return result
+        result.login_pages += 1
+        if result.login_pages > 3:
+            return result  # wrong password loop: let the caller look at result.last
         action, fields = parse_form_post(resp.text)
-        result.mode, result.params, result.target = "form_post", fields, action
-        return result
+        button = "cancel" if cancel else "login"
+        form = {**fields, "username": username, "password": password, "button": button}
+        resp = client.post(urljoin(str(resp.url), action), data=form, follow_redirects=False)
+        result.last = resp
+        if resp.status_code != 302:
+            return result  # e.g. the form again after a wrong password
     raise AssertionError("sign-in did not finish")
 
 

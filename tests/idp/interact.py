@@ -282,6 +282,19 @@ def _authorization_result(result: str | FormPost | httpx.Response) -> str | Form
     return result
 
 
+def _device_walk(
+    verification_uri: str, user_code: str, username: str, password: str, deny: bool
+) -> _Walk:
+    return _walk(
+        verification_uri,
+        username=username,
+        password=password,
+        allow=not deny,
+        redirect_uri=None,
+        user_code=user_code,
+    )
+
+
 def _device_result(result: str | FormPost | httpx.Response, deny: bool) -> None:
     if not isinstance(result, httpx.Response):
         raise InteractionError(f"device approval left the provider: {result!r}")
@@ -343,14 +356,7 @@ def approve_device(
     Raises :class:`InteractionError` if the code is rejected or the pages end anywhere but the
     provider's success page (for ``deny=True``: its "aborted" page).
     """
-    walk = _walk(
-        verification_uri,
-        username=username,
-        password=password,
-        allow=not deny,
-        redirect_uri=None,
-        user_code=user_code,
-    )
+    walk = _device_walk(verification_uri, user_code, username, password, deny)
     _device_result(_run(walk, http), deny)
 
 
@@ -364,14 +370,7 @@ async def aapprove_device(
     http: httpx.AsyncClient | None = None,
 ) -> None:
     """Async :func:`approve_device` (``httpx.AsyncClient``)."""
-    walk = _walk(
-        verification_uri,
-        username=username,
-        password=password,
-        allow=not deny,
-        redirect_uri=None,
-        user_code=user_code,
-    )
+    walk = _device_walk(verification_uri, user_code, username, password, deny)
     _device_result(await _arun(walk, http), deny)
 
 

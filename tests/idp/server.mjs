@@ -141,6 +141,7 @@ const page = (title, inner) => `<!DOCTYPE html>
 <body><h1>${escapeHtml(title)}</h1>
 ${inner}
 </body></html>`;
+const errorPage = (message) => page('Error', `<p class="error">${escapeHtml(message)}</p>`);
 
 // --- keys --------------------------------------------------------------------------------------
 
@@ -494,9 +495,9 @@ async function interaction(provider, req, res, pathname) {
   try {
     details = await provider.interactionDetails(req, res);
   } catch (err) {
-    return sendHtml(res, 400, page('Error', `<p class="error">${escapeHtml(err.message)}</p>`));
+    return sendHtml(res, 400, errorPage(err.message));
   }
-  if (details.uid !== uid) return sendHtml(res, 400, page('Error', '<p class="error">interaction mismatch</p>'));
+  if (details.uid !== uid) return sendHtml(res, 400, errorPage('interaction mismatch'));
   const promptName = details.prompt.name;
 
   if (req.method === 'GET' && !action) {
@@ -541,7 +542,7 @@ async function interaction(provider, req, res, pathname) {
     return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }
 
-  return sendHtml(res, 400, page('Error', `<p class="error">unexpected ${escapeHtml(action)} for prompt ${escapeHtml(promptName)}</p>`));
+  return sendHtml(res, 400, errorPage(`unexpected ${action} for prompt ${promptName}`));
 }
 
 // --- resource server ---------------------------------------------------------------------------
@@ -555,15 +556,30 @@ const entitySets = { Crm_Sales_Customers: customers };
 
 const REALM = 'DomainAPI';
 
+// RFC 6750 WWW-Authenticate; no error code when the request simply had no credentials.
+function bearerChallenge(error, description, scope) {
+  let challenge = `Bearer realm="${REALM}"`;
+  if (error) challenge += `, error="${error}"`;
+  if (description !== undefined) challenge += `, error_description="${description.replace(/"/g, "'")}"`;
+  if (scope) challenge += `, scope="${scope}"`;
+  return { 'WWW-Authenticate': challenge };
+}
+
 function unauthorized(res, description) {
-  // RFC 6750: no error code when the request simply had no credentials.
-  const challenge = description === undefined
-    ? `Bearer realm="${REALM}"`
-    : `Bearer realm="${REALM}", error="invalid_token", error_description="${description.replace(/"/g, "'")}"`;
   return sendJson(res, 401, {
     error: description === undefined ? undefined : 'invalid_token',
     error_description: description ?? 'Authorization required',
-  }, { 'WWW-Authenticate': challenge });
+  }, bearerChallenge(description === undefined ? undefined : 'invalid_token', description));
+}
+
+const bearerToken = (req) => /^Bearer +(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+
+// An access token signed by this provider; `audience` only where the API needs it.
+async function verifyAccessToken(provider, token, extra = {}) {
+  const { payload } = await jose.jwtVerify(token, localJwks, {
+    issuer: provider.issuer, typ: 'at+jwt', algorithms: ['RS256'], ...extra,
+  });
+  return payload;
 }
 
 function describeJwtError(err, issuer) {
@@ -594,12 +610,11 @@ async function api(provider, base, req, res, url) {
   const apiKey = req.headers['x-api-key'];
   const authorization = req.headers.authorization;
   if (apiKey && authorization) {
-    return sendJson(res, 400, { error: 'invalid_request', error_description: 'Send either Authorization or X-Api-Key, not both' }, {
-      'WWW-Authenticate': `Bearer realm="${REALM}", error="invalid_request", error_description="Send either Authorization or X-Api-Key, not both"`,
-    });
+    const description = 'Send either Authorization or X-Api-Key, not both';
+    return sendJson(res, 400, { error: 'invalid_request', error_description: description },
+      bearerChallenge('invalid_request', description));
   }
-  const bearer = /^Bearer +(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-  const token = apiKey ?? bearer;
+  const token = apiKey ?? bearerToken(req);
   if (!token) return unauthorized(res);
 
   let scopes;
@@ -612,27 +627,20 @@ async function api(provider, base, req, res, url) {
   } else if (apiKey) {
     return unauthorized(res, 'X-Api-Key accepts reference tokens (enrt_...) only');
   } else {
-    const issuer = provider.issuer;
     try {
-      const { payload } = await jose.jwtVerify(token, localJwks, {
-        issuer,
-        audience,
-        typ: 'at+jwt',
-        algorithms: ['RS256'],
-      });
+      const payload = await verifyAccessToken(provider, token, { audience });
       scopes = Array.isArray(payload.scope) ? payload.scope : String(payload.scope ?? '').split(' ');
     } catch (err) {
       // jwtVerify checks the signature before claims, so a forged token never reports claims.
-      return unauthorized(res, describeJwtError(err, issuer));
+      return unauthorized(res, describeJwtError(err, provider.issuer));
     }
   }
 
   const needed = requiredScope(req.method);
   if (!scopes.includes(needed)) {
     const description = `The token lacks the "${needed}" scope`;
-    return sendJson(res, 403, { error: 'insufficient_scope', error_description: description, scope: needed }, {
-      'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope", error_description="${description.replace(/"/g, "'")}", scope="${needed}"`,
-    });
+    return sendJson(res, 403, { error: 'insufficient_scope', error_description: description, scope: needed },
+      bearerChallenge('insufficient_scope', description, needed));
   }
 
   const setName = decodeURIComponent(url.pathname.replace(/^\/api\/domain\/odata\/?/, '').split('/')[0].replace(/\(.*$/, ''));
@@ -662,20 +670,17 @@ async function api(provider, base, req, res, url) {
 // oidc-provider's userinfo only takes opaque tokens without an audience, but every token here is
 // a JWT for the API (as on the platform, whose userinfo accepts them). Answer it ourselves.
 async function userinfo(provider, req, res) {
-  const token = /^Bearer +(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+  const token = bearerToken(req);
   if (!token) return unauthorized(res);
   let payload;
   try {
-    ({ payload } = await jose.jwtVerify(token, localJwks, {
-      issuer: provider.issuer, typ: 'at+jwt', algorithms: ['RS256'],
-    }));
+    payload = await verifyAccessToken(provider, token);
   } catch (err) {
     return unauthorized(res, describeJwtError(err, provider.issuer));
   }
   if (payload.sub !== user.sub) {
-    return sendJson(res, 403, { error: 'insufficient_scope', error_description: 'The token has no user' }, {
-      'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="openid"`,
-    });
+    return sendJson(res, 403, { error: 'insufficient_scope', error_description: 'The token has no user' },
+      bearerChallenge('insufficient_scope', undefined, 'openid'));
   }
   return sendJson(res, 200, {
     sub: user.sub, name: user.name, preferred_username: user.username, email: user.email, email_verified: true, locale: 'en',
@@ -707,10 +712,9 @@ async function mintToken(provider, base, req, res) {
   };
   // Some tests need a claim to be absent rather than different.
   for (const name of spec.omit ?? []) delete payload[name];
-  const key = await jose.importJWK(signingJwk, 'RS256');
   const token = await new jose.SignJWT(payload)
     .setProtectedHeader({ alg: 'RS256', typ: spec.typ ?? 'at+jwt', kid: signingJwk.kid })
-    .sign(key);
+    .sign(privateKey); // the KeyObject generated at start: no import per request
   return sendJson(res, 200, { access_token: token, claims: payload });
 }
 

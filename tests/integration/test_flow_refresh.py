@@ -20,7 +20,7 @@ from keyring.backends import fail
 from tests.idp.fixtures import TestProvider
 from tests.support.keyrings import MemoryKeyring
 from tests.support.signin import USER_SCOPES, idp_web_tokens, sandbox_web_tokens
-from tokenlab.commands.demo_cmd import to_profile
+from tests.support.targets import sandbox_profile
 from tokenlab.core.errors import SecretMissingError
 from tokenlab.core.events import Bus, Event, HttpExchange, Notice
 from tokenlab.core.explain import TokenEndpointError
@@ -30,7 +30,7 @@ from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.profiles import Profile, new_profile
 from tokenlab.core.secrets import SecretKind, SecretStore
-from tokenlab.sandbox import Sandbox, demo_catalog
+from tokenlab.sandbox import Sandbox
 
 CALLBACK = "http://127.0.0.1:53124/callback"  # registered as http://127.0.0.1/callback, any port
 
@@ -71,13 +71,13 @@ def idp_target(idp: TestProvider) -> Target:
 
 
 def sandbox_target(sb: Sandbox) -> Target:
-    demo = next(d for d in demo_catalog(sb.url) if d.name == "demo-web-app")
-    profile = to_profile(demo)  # client_secret_post with the published demo secret
+    # client_secret_post with the published demo secret
+    profile, secrets = sandbox_profile(sb, "demo-web-app")
 
     def first() -> str:
         return str(sandbox_web_tokens(sb, profile, CALLBACK)["refresh_token"])
 
-    return Target("sandbox", profile, SecretStore(env={}), first)
+    return Target("sandbox", profile, secrets, first)
 
 
 @pytest.fixture(params=["idp", "sandbox"])

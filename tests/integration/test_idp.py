@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import secrets
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,6 +24,7 @@ from tests.idp.interact import (
     complete_authorization,
     sign_out,
 )
+from tests.support.pkce import b64url, pkce_pair, random_value
 
 pytestmark = pytest.mark.idp
 
@@ -41,15 +39,6 @@ REDIRECT_URI = "http://127.0.0.1:53682/callback"  # any loopback port; nothing l
 def http() -> Iterator[httpx.Client]:
     with httpx.Client(timeout=10.0) as client:
         yield client
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def pkce_pair() -> tuple[str, str]:
-    verifier = b64url(secrets.token_bytes(32))
-    return verifier, b64url(hashlib.sha256(verifier.encode()).digest())
 
 
 def claims_of(token: str) -> dict[str, Any]:
@@ -92,7 +81,7 @@ def authorize_url(idp: TestProvider, client: TestClient, challenge: str, **extra
         "response_type": "code",
         "redirect_uri": REDIRECT_URI,
         "scope": "openid profile read update",
-        "state": b64url(secrets.token_bytes(32)),
+        "state": random_value(),
         "code_challenge": challenge,
         "code_challenge_method": "S256",
         **extra,
@@ -392,7 +381,7 @@ def test_no_refresh_token_without_offline_access(idp: TestProvider, http: httpx.
 def test_web_client_hybrid_form_post(idp: TestProvider, http: httpx.Client) -> None:
     client = idp.clients["web"]
     verifier, challenge = pkce_pair()
-    nonce = b64url(secrets.token_bytes(32))
+    nonce = random_value()
     url = authorize_url(
         idp,
         client,

@@ -20,7 +20,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from tests.sandbox_fixtures import authorize_url, pkce_pair, random_value, sign_in, token_request
+from tests.sandbox_fixtures import authorize_url, sign_in, token_request
+from tests.support.pkce import pkce_pair, random_value
 from tokenlab.sandbox import (
     DEMO_SECRETS,
     DEMO_USER,

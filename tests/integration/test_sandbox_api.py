@@ -9,7 +9,8 @@ import httpx
 import jwt
 import pytest
 
-from tests.sandbox_fixtures import authorize_url, pkce_pair, sign_in, token_request
+from tests.sandbox_fixtures import authorize_url, sign_in, token_request
+from tests.support.pkce import pkce_pair
 from tokenlab.sandbox import (
     DEMO_REFERENCE_TOKEN,
     DEMO_REVOKED_REFERENCE_TOKEN,

@@ -10,14 +10,8 @@ import httpx
 import jwt
 import pytest
 
-from tests.sandbox_fixtures import (
-    authorize_url,
-    parse_form_post,
-    pkce_pair,
-    random_value,
-    sign_in,
-    token_request,
-)
+from tests.sandbox_fixtures import authorize_url, parse_form_post, sign_in, token_request
+from tests.support.pkce import pkce_pair, random_value
 from tokenlab.sandbox import DEMO_SECRETS, DEMO_USER, Sandbox, Settings, TrustedApplication
 
 SPA = "com.tokenlab.demo/spa"

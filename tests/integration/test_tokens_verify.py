@@ -114,15 +114,13 @@ def target(request: pytest.FixtureRequest) -> Target:
 async def verify(
     target: Target, token: str, *, bus: Bus | None = None, authority: str = "", **kw: Any
 ) -> TokenReport:
-    """verify_token as the decode command runs it: discovery first, then the measured skew."""
+    """verify_token as the decode command runs it (the clock skew its discovery measured)."""
     authority = authority or target.authority
     kw.setdefault("audience", "DomainAPI")
     kw.setdefault("required_scopes", ("read",))
     kw.setdefault("client_id", MINTED_CLIENT)
     async with build_client(HttpOptions(), bus=bus) as client:
         cache = AuthorityCache()
-        await cache.discovery(client, authority)
-        kw.setdefault("clock_skew", cache.last_skew.get(authority) or 0.0)
         return await verify_token(
             decode_token(token), client=client, cache=cache, expected_issuer=authority, **kw
         )

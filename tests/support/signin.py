@@ -13,7 +13,8 @@ import httpx
 
 from tests.idp.fixtures import TestProvider
 from tests.idp.interact import complete_authorization
-from tests.sandbox_fixtures import authorize_url, pkce_pair, random_value, sign_in
+from tests.sandbox_fixtures import authorize_url, sign_in
+from tests.support.pkce import pkce_pair, random_value
 from tokenlab.core.profiles import Profile
 from tokenlab.sandbox import Sandbox
 
@@ -45,20 +46,9 @@ def idp_web_tokens(
         f"{idp.authorization_endpoint}?{query}", idp.user.username, idp.user.password, http=browser
     )
     code = parse_qs(urlsplit(str(landed)).query)["code"][0]
-    with httpx.Client(timeout=5) as http:
-        answer = http.post(
-            idp.token_endpoint,
-            data={
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": callback,
-                "code_verifier": verifier,
-            },
-            auth=(web.client_id, web.secret or ""),
-        )
-    assert answer.status_code == 200, answer.text
-    body: dict[str, Any] = answer.json()
-    return body
+    return _redeem(
+        idp.token_endpoint, code, callback, verifier, auth=(web.client_id, web.secret or "")
+    )
 
 
 def sandbox_web_tokens(
@@ -70,19 +60,30 @@ def sandbox_web_tokens(
         sb.url, profile.client_id, callback, scopes, challenge, state=random_value()
     )
     with httpx.Client() as browser:
-        result = sign_in(browser, url)
+        code = sign_in(browser, url).params["code"]
+    client = {"client_id": profile.client_id, "client_secret": profile.public_secret}
+    return _redeem(f"{sb.url}/id/connect/token", code, callback, verifier, client=client)
+
+
+def _redeem(
+    token_endpoint: str,
+    code: str,
+    callback: str,
+    verifier: str,
+    *,
+    auth: tuple[str, str] | None = None,
+    client: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The authorization_code request; ``auth`` for Basic, ``client`` for fields in the body."""
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": callback,
+        "code_verifier": verifier,
+        **(client or {}),
+    }
     with httpx.Client(timeout=5) as http:
-        answer = http.post(
-            f"{sb.url}/id/connect/token",
-            data={
-                "grant_type": "authorization_code",
-                "code": result.params["code"],
-                "redirect_uri": callback,
-                "code_verifier": verifier,
-                "client_id": profile.client_id,
-                "client_secret": profile.public_secret,
-            },
-        )
+        answer = http.post(token_endpoint, data=data, auth=auth)
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
     return body

@@ -60,3 +60,21 @@ async def test_device_code_run_shows_the_code_and_can_be_cancelled(sandbox: Sand
         await pilot.pause()
         assert "cancelled" in "\n".join(app.query_one("#activity", Log).lines)
         assert not [w for w in app.workers if w.is_running]
+
+
+async def test_a_reference_token_is_never_copied(sandbox: Sandbox) -> None:
+    store = ProfileStore()
+    write_demo_profiles(store, sandbox.url)
+    app = TokenlabApp(profiles=store, secrets=SecretStore(env={}))
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.query_one(DataTable).move_cursor(row=_row(app, "demo-automation"))
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert copied == []
+        text = "\n".join(app.query_one("#activity", Log).lines)
+        assert "reference token ready: enrt…" in text and "enrt_sandbox_demo_valid" not in text

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -102,6 +106,26 @@ def test_decode_without_verify_opens_no_socket(run: Run, no_network: list[str]) 
     # the guard bites: --verify does go to the network
     r = run("decode", "--verify", "--authority", ISSUER, stdin=token)
     assert r.code != 0 and no_network
+
+
+def test_decode_without_verify_never_imports_httpx(tmp_path: Path) -> None:
+    code = (
+        "import io, sys\n"
+        "from tokenlab.cli import main\n"
+        "out, err = io.StringIO(), io.StringIO()\n"
+        "code = main(sys.argv[1:], stdin=io.StringIO(''), stdout=out, stderr=err)\n"
+        "print(code, 'httpx' in sys.modules)\n"
+    )
+    env = {**os.environ, "TOKENLAB_CONFIG_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code, "decode", "--authority", ISSUER, make_token()],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.stdout.split() == ["0", "False"], done.stderr
 
 
 def test_readable_output_has_header_claims_checks_and_verdict(run: Run) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.context import CommandContext
@@ -48,6 +47,8 @@ async def _inspect(args: argparse.Namespace, ctx: CommandContext) -> AuthorityRe
 
 
 def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    import asyncio
+
     check_url(
         args.url,
         what="instance URL" if args.instance else "authority URL",

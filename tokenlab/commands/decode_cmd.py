@@ -9,12 +9,12 @@ Exit 0: every check passes (warnings allowed); 1: a check fails; 2: not a token 
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
 from tokenlab.commands.context import CommandContext
-from tokenlab.core.claims import printable
+from tokenlab.core.claims import printable, value_text
 from tokenlab.core.errors import EXIT_FAILURE, EXIT_OK, UsageError
+from tokenlab.core.explain import PROTOCOL_SCOPES  # never in an API's requirements
 from tokenlab.core.profiles import Profile
 from tokenlab.core.redact import Redactor
 from tokenlab.core.tokens import (
@@ -27,7 +27,6 @@ from tokenlab.core.tokens import (
     decode_token,
 )
 
-PROTOCOL_SCOPES = ("openid", "profile", "offline_access")  # never in an API's requirements
 KINDS = ("access", "id", "refresh", "any")
 
 
@@ -121,6 +120,8 @@ class Expectations:
 
 
 def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    import asyncio
+
     try:
         decoded = decode_token(read_token_text(args.token, ctx))
         other = decode_token(args.compare) if args.compare else None
@@ -187,8 +188,7 @@ async def _verify(
     cache = AuthorityCache()
     async with build_client(options, bus=ctx.bus, run_id="decode", redactor=redactor) as client:
         if decoded.kind == "jwt" and want.authority:
-            await cache.discovery(client, want.authority)  # also measures the server's clock
-            return await verify_token(
+            return await verify_token(  # with the clock skew its discovery answer measured
                 decoded,
                 client=client,
                 cache=cache,
@@ -198,7 +198,6 @@ async def _verify(
                 client_id=want.client_id,
                 token_kind=args.kind,
                 leeway=args.leeway,
-                clock_skew=cache.last_skew.get(want.authority) or 0.0,
             )
         if decoded.kind in ("reference", "opaque") and profile is not None:
             from tokenlab.core.flows.base import FlowContext
@@ -288,7 +287,5 @@ def render_compare(a: DecodedToken, b: DecodedToken) -> list[str]:
 
 
 def _short(value: Any) -> str:
-    from tokenlab.core.claims import value_text
-
     text = value_text(value)
     return text if len(text) <= 60 else text[:57] + "..."

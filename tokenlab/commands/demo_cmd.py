@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.context import CommandContext
 from tokenlab.core.errors import UsageError
-from tokenlab.core.profiles import Profile, ProfileStore, new_profile
+from tokenlab.core.profiles import Profile, ProfileStore, new_profile, profile_summary
 
 if TYPE_CHECKING:
     from tokenlab.sandbox import DemoProfile
@@ -97,9 +97,7 @@ def _demo(args: argparse.Namespace, ctx: CommandContext) -> int:
             )
         profiles = write_demo_profiles(ctx.profiles, f"http://127.0.0.1:{args.port}")
         if args.json:
-            from tokenlab.core.profiles import profile_summary
-
-            ctx.json([{**profile_summary(p), "description": p.description} for p in profiles])
+            ctx.json([profile_summary(p) for p in profiles])
         else:
             width = max(len(p.name) for p in profiles)
             for p in profiles:

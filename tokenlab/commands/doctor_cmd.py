@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import Any
 
 from tokenlab.commands.context import CommandContext
 from tokenlab.commands.token_cmd import add_flow_options
-from tokenlab.core.errors import UsageError
-
-MARK = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
+from tokenlab.core.errors import EXIT_FAILURE, EXIT_OK, UsageError
 
 
 def add_parser(sub: Any) -> None:
@@ -47,16 +44,17 @@ def _report_format(path: str) -> str:
 
 
 def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    import asyncio
+
     from tokenlab.commands.token_cmd import flow_options, read_stdin_secret
     from tokenlab.commands.trace import TracePrinter
     from tokenlab.core.doctor import run_doctor
-    from tokenlab.core.report import render, report_json
+    from tokenlab.core.report import checklist_lines, render, report_json
     from tokenlab.core.storage import write_private_file
 
     fmt = _report_format(args.report) if args.report else ""
     profile = ctx.profiles.load(args.profile)
     read_stdin_secret(args, ctx, profile.name, profile.scenario)
-    args.quiet = not args.verbose
     TracePrinter(ctx.stderr, verbose=False, quiet=not args.verbose).attach(ctx.bus)
     run = asyncio.run(
         run_doctor(
@@ -76,28 +74,4 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     else:
         for line in checklist_lines(run):
             ctx.out(line)
-    return 0 if run.diagnosis.api_ok else 1
-
-
-def checklist_lines(run: Any) -> list[str]:
-    """The checklist as text lines: the CLI prints them, the console shows them."""
-    d = run.diagnosis
-    p = run.facts.profile
-    lines = [f"doctor: {p.name} ({p.scenario}) against {p.authority}"]
-    for step in d.steps:
-        lines.append(f"  [{MARK[step.status]}] {step.title}")
-        if step.evidence:
-            lines.append(f"         {step.evidence}")
-        if step.hint and step.status in ("fail", "warn"):
-            lines.append(f"         hint: {step.hint}")
-    if d.causes:
-        lines += ["", "most likely cause first:"]
-        for i, c in enumerate(d.causes, 1):
-            lines += [f"  {i}. {c.title}", f"     evidence: {c.evidence}", f"     fix: {c.fix}"]
-    lines += [
-        "",
-        "OK: the API answered HTTP 200 to the first request"
-        if d.api_ok
-        else "NOT OK: the first API request did not return HTTP 200",
-    ]
-    return lines
+    return EXIT_OK if run.diagnosis.api_ok else EXIT_FAILURE

@@ -8,7 +8,6 @@ Exit 0 only for a 2xx without a sign-in page (with `--repeat`: every answer), 1 
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.context import CommandContext
@@ -151,6 +150,8 @@ async def _get_token(
 
 
 def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    import asyncio
+
     _check_args(args)
     profile = ctx.profiles.load(args.profile)
     return asyncio.run(_probe(args, ctx, profile))

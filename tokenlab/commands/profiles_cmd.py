@@ -17,7 +17,6 @@ from tokenlab.core.profiles import (
     parse_header_args,
     profile_summary,
     to_toml,
-    validate,
 )
 from tokenlab.core.storage import write_private_file
 
@@ -197,9 +196,7 @@ def _add(args: argparse.Namespace, ctx: CommandContext) -> int:
     base = new_profile(args.name, args.instance, args.scenario, client_id=args.client_id)
     profile = _apply_options(base, args)
     if args.auth_method is None and args.scenario != "automation" and profile.key_path:
-        profile = replace(
-            profile, auth_method="private_key_jwt"
-        )  # a key says how the client signs in
+        profile = replace(profile, auth_method="private_key_jwt")  # a key says how it signs in
     path = ctx.profiles.create(profile)
     ctx.out(f"created profile {profile.name!r} in {path}")
     if profile.auth_method in ("client_secret_basic", "client_secret_post"):
@@ -267,8 +264,7 @@ def _edit(args: argparse.Namespace, ctx: CommandContext) -> int:
             f"renamed profile {old.name!r} to {profile.name!r} (secrets stay under the old name)"
         )
         return 0
-    validate(profile)
-    store.save(profile)
+    store.save(profile)  # validates first
     ctx.out(f"updated profile {profile.name!r}")
     return 0
 

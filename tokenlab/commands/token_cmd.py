@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
-import threading
 from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.context import CommandContext
@@ -65,6 +62,10 @@ def add_flow_options(p: Any) -> None:
 
 
 def flow_options(args: argparse.Namespace, ctx: CommandContext) -> FlowOptions:
+    import asyncio
+    import contextlib
+    import threading
+
     from tokenlab.core.flows.base import FlowOptions
 
     async def paste(prompt: str) -> str:
@@ -109,13 +110,15 @@ def read_stdin_secret(
 
 
 def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
+    import asyncio
+
     from tokenlab.commands.trace import TracePrinter
     from tokenlab.core.explain import TokenEndpointError, explanation_json
     from tokenlab.core.flows.runner import run_flow
 
     profile = ctx.profiles.load(args.profile)
     read_stdin_secret(args, ctx, profile.name, profile.scenario)
-    TracePrinter(ctx.stderr, verbose=args.verbose, quiet=args.quiet or False).attach(ctx.bus)
+    TracePrinter(ctx.stderr, verbose=args.verbose, quiet=args.quiet).attach(ctx.bus)
     try:
         result = asyncio.run(
             run_flow(

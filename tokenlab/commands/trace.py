@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import Protocol
 
 from tokenlab.core.events import (
     Bus,
@@ -16,6 +16,14 @@ from tokenlab.core.events import (
 BODY_LINES = 12
 
 
+class Writer(Protocol):
+    """Where the trace goes: a text stream, or the console's activity log."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> None: ...
+
+
 def _indent(text: str, limit: int = BODY_LINES) -> str:
     lines = text.splitlines()
     more = len(lines) - limit
@@ -26,7 +34,7 @@ def _indent(text: str, limit: int = BODY_LINES) -> str:
 class TracePrinter:
     """Subscribes to a bus and writes a readable trace; `verbose` adds headers."""
 
-    def __init__(self, out: TextIO, *, verbose: bool = False, quiet: bool = False) -> None:
+    def __init__(self, out: Writer, *, verbose: bool = False, quiet: bool = False) -> None:
         self.out = out
         self.verbose = verbose
         self.quiet = quiet

@@ -14,13 +14,14 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-import httpx
-
 from tokenlab.core.errors import TokenlabError
-from tokenlab.core.urls import is_loopback_host, join_url
+from tokenlab.core.urls import is_cleartext, join_url
+
+if TYPE_CHECKING:  # only annotations: the commands that classify an authority need no httpx
+    import httpx
 
 # Patterns (fnmatch) of global authorities: the platform's, and the sandbox's stand-in for it.
 DEFAULT_GLOBAL_AUTHORITIES: tuple[str, ...] = (
@@ -374,20 +375,14 @@ def check_discovery(
         "end_session_endpoint",
     ):
         url = discovery.get(name)
-        if url:
-            parts = urlsplit(url)
-            if (
-                parts.scheme != "https"
-                and not (parts.hostname and is_loopback_host(parts.hostname))
-                and not allow_insecure
-            ):
-                findings.append(
-                    Finding(
-                        "error",
-                        f"{name} {url} is not https",
-                        "tokens and secrets would cross the network in clear text",
-                    )
+        if url and not allow_insecure and is_cleartext(url):
+            findings.append(
+                Finding(
+                    "error",
+                    f"{name} {url} is not https",
+                    "tokens and secrets would cross the network in clear text",
                 )
+            )
     methods = discovery.list("code_challenge_methods_supported")
     if discovery.authorization_endpoint and "S256" not in methods:
         findings.append(

@@ -7,8 +7,12 @@ becomes a `$TOKENLAB_...` placeholder that the reader fills in from their own st
 from __future__ import annotations
 
 import shlex
+from typing import TYPE_CHECKING
 
-from tokenlab.core.profiles import Profile
+from tokenlab.core.explain import PROTOCOL_SCOPES
+
+if TYPE_CHECKING:
+    from tokenlab.core.profiles import Profile
 
 SECRET_VAR = "TOKENLAB_CLIENT_SECRET"
 ASSERTION_VAR = "TOKENLAB_CLIENT_ASSERTION"
@@ -26,28 +30,24 @@ def token_request_curl(
     parts = ["curl -sS -X POST", shlex.quote(token_endpoint), "-H 'Accept: application/json'"]
     parts.append(f"--data-urlencode {shlex.quote('grant_type=' + grant)}")
     if profile.scopes and grant == "client_credentials":
-        scopes = " ".join(
-            s for s in profile.scopes if s not in ("openid", "profile", "offline_access")
-        )
+        scopes = " ".join(s for s in profile.scopes if s not in PROTOCOL_SCOPES)
         if scopes:
             parts.append(f"--data-urlencode {shlex.quote('scope=' + scopes)}")
     method = profile.auth_method
     if method == "client_secret_basic":
         parts.append(f"-u {_with_var(profile.client_id + ':', SECRET_VAR)}")
-    elif method == "client_secret_post":
+    else:  # the client_id in the form, then its credential, if it has one
         parts.append(f"--data-urlencode {shlex.quote('client_id=' + profile.client_id)}")
-        parts.append(f"--data-urlencode {_with_var('client_secret=', SECRET_VAR)}")
-    elif method == "private_key_jwt":
-        parts.append(f"--data-urlencode {shlex.quote('client_id=' + profile.client_id)}")
-        parts.append(
-            "--data-urlencode "
-            + shlex.quote(
-                "client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        if method == "client_secret_post":
+            parts.append(f"--data-urlencode {_with_var('client_secret=', SECRET_VAR)}")
+        elif method == "private_key_jwt":
+            parts.append(
+                "--data-urlencode "
+                + shlex.quote(
+                    "client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+                )
             )
-        )
-        parts.append(f"--data-urlencode {_with_var('client_assertion=', ASSERTION_VAR)}")
-    else:
-        parts.append(f"--data-urlencode {shlex.quote('client_id=' + profile.client_id)}")
+            parts.append(f"--data-urlencode {_with_var('client_assertion=', ASSERTION_VAR)}")
     return " \\\n  ".join(parts)
 
 

@@ -41,11 +41,11 @@ async def check_issued_token(
     profile: Profile,
     token: str,
     *,
-    clock_skew: float = 0.0,
     required_scopes: tuple[str, ...] | None = None,
 ) -> TokenReport:
-    """The profile's expectations applied to a token: signature via JWKS for a JWT, the
-    offline checks for an opaque one (only the API or introspection can judge those)."""
+    """The profile's expectations applied to a token: signature via JWKS for a JWT (times
+    by the server's clock, as its discovery answer measured), the offline checks for an
+    opaque one (only the API or introspection can judge those)."""
     from tokenlab.core.tokens import check_token, decode_token, verify_token
 
     decoded = decode_token(token)
@@ -61,7 +61,6 @@ async def check_issued_token(
         audience=profile.audience or None,
         required_scopes=required_scopes,
         client_id=profile.client_id or None,
-        clock_skew=clock_skew,
     )
 
 
@@ -101,15 +100,15 @@ async def run_doctor(
                     options=options,
                     client=client,
                     run_id=run_id,
+                    cache=cache,  # the authority step's discovery and keys serve the flow too
                 )
             except TokenlabError as exc:
                 facts.flow_error = exc
             if facts.flow is not None:
                 token = facts.flow.api_token
-                skew = facts.authority.clock_skew_s if facts.authority else None
                 try:
                     facts.token = await check_issued_token(
-                        client, cache, profile, token.access_token, clock_skew=skew or 0.0
+                        client, cache, profile, token.access_token
                     )
                 except TokenlabError as exc:
                     facts.token_error = exc

@@ -7,20 +7,20 @@ its own loop uses `Bus.queue()`, which hands events over with `call_soon_threads
 from __future__ import annotations
 
 import itertools
-import secrets
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import asyncio
 
 
 def new_run_id() -> str:
-    return secrets.token_hex(4)
+    return os.urandom(4).hex()  # what secrets.token_hex does, without importing it at start-up
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,7 +95,6 @@ class SubscriberFailed(Event):
     error: str
 
 
-E = TypeVar("E", bound=Event)
 Handler = Callable[[Any], None]
 
 

@@ -70,12 +70,20 @@ def _scope_in(description: str, requested: tuple[str, ...]) -> str:
 
 
 def explain(
-    answer: Answer, *, flow: str, client_id: str, scopes: tuple[str, ...], public_client: bool
+    answer: Answer,
+    *,
+    flow: str,
+    client_id: str,
+    scopes: tuple[str, ...],
+    public_client: bool,
+    speaker: str = "the token endpoint",
 ) -> TokenEndpointError:
-    """The OAuth error in the platform's terms: what it means here and what to check first."""
+    """The OAuth error in the platform's terms: what it means here and what to check first.
+
+    `speaker` names who sent the OAuth error (the authorize endpoint reuses this table)."""
     interactive = flow in INTERACTIVE_FLOWS
     app = f"the Trusted Application {client_id!r}" if client_id else "the Trusted Application"
-    said = f"the token endpoint said {answer.error}" + (
+    said = f"{speaker} said {answer.error}" + (
         f" ({answer.description})" if answer.description else ""
     )
     err = answer.error

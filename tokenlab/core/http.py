@@ -47,7 +47,6 @@ class HttpOptions:
     ca_bundle: str = ""
     os_trust_store: bool = False
     max_body_bytes: int = MAX_BODY_BYTES
-    follow_redirects: bool = False  # redirects are evidence (a sign-in page): callers opt in
 
     @classmethod
     def from_profile(cls, profile: Profile) -> HttpOptions:
@@ -92,7 +91,8 @@ def build_client(
 ) -> httpx.AsyncClient:
     """An AsyncClient whose every exchange is capped, recorded (masked) and explained on failure.
 
-    `transport` replaces the network (tests of faults a real server cannot show).
+    Redirects are not followed: they are evidence (a sign-in page), so callers follow them by
+    hand. `transport` replaces the network (tests of faults a real server cannot show).
     """
     redactor = redactor or Redactor()
     verify = ssl_context(options)
@@ -115,7 +115,6 @@ def build_client(
         transport=default,
         mounts=mounts,
         timeout=httpx.Timeout(options.timeout),
-        follow_redirects=options.follow_redirects,
         headers={"User-Agent": USER_AGENT},
         trust_env=False,  # proxies are routed by proxy_routes(); the rest of env is not trusted
     )
@@ -166,11 +165,11 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             response = await self.inner.handle_async_request(request)
             raw = await self._read_capped(response, request)
         except TokenlabError as exc:
-            self._publish(request, request_body, None, b"", started, error=exc.message)
+            self._publish(request, request_body, None, started, error=exc.message)
             raise
         except httpx.HTTPError as exc:
             error = await explain_transport_error(exc, request, self.options)
-            self._publish(request, request_body, None, b"", started, error=error.message)
+            self._publish(request, request_body, None, started, error=error.message)
             raise error from None
         result = httpx.Response(
             response.status_code,
@@ -179,7 +178,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             request=request,
             extensions=response.extensions,
         )
-        self._publish(request, request_body, result, result.content, started)
+        self._publish(request, request_body, result, started)
         return result
 
     async def _read_capped(self, response: httpx.Response, request: httpx.Request) -> bytes:
@@ -208,7 +207,6 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         request: httpx.Request,
         request_body: bytes,
         response: httpx.Response | None,
-        response_body: bytes,
         started: float,
         error: str = "",
     ) -> None:
@@ -226,7 +224,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                 response_headers=r.headers(list(response.headers.items()))
                 if response is not None
                 else (),
-                response_body=r.body(response.headers.get("content-type", ""), response_body)
+                response_body=r.body(response.headers.get("content-type", ""), response.content)
                 if response is not None
                 else "",
                 elapsed_ms=round((time.perf_counter() - started) * 1000, 1),

@@ -52,13 +52,17 @@ def _header(id_token: str) -> dict[str, Any]:
     return header
 
 
-def _check_algorithm(alg: str, jwk: dict[str, Any], kid: str) -> None:
+def _refuse_forgeable_algorithm(alg: str) -> None:
     if alg == "none" or alg.startswith("HS"):
         raise IdTokenError(
             f"the id_token uses the algorithm {alg!r}, which tokenlab never accepts",
             "an unsigned or HMAC-signed id_token can be forged; the identity service must sign with "
             "its published keys (RS256)",
         )
+
+
+def _check_algorithm(alg: str, jwk: dict[str, Any], kid: str) -> None:
+    """Does `alg` fit the key it names? (A mismatch is algorithm confusion.)"""
     wanted_kty = KEY_TYPE_FOR_ALG.get(alg)
     if wanted_kty is None:
         raise IdTokenError(
@@ -206,8 +210,7 @@ async def validate_id_token(
     """
     header = _header(id_token)
     alg = str(header.get("alg", ""))
-    if alg == "none" or alg.startswith("HS"):
-        _check_algorithm(alg, {}, "")  # refused before any key is looked up
+    _refuse_forgeable_algorithm(alg)  # before any key is looked up
     kid = header.get("kid")
     jwk = await cache.key_for(client, discovery, kid if isinstance(kid, str) else None)
     if jwk is None:

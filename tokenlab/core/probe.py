@@ -12,7 +12,6 @@ safe to print, store and paste into a ticket.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import math
 import re
@@ -32,6 +31,7 @@ from tokenlab.core.flows.reference_token import PREFIX as REFERENCE_PREFIX
 from tokenlab.core.flows.reference_token import reference_token_headers
 from tokenlab.core.profiles import Profile
 from tokenlab.core.redact import SENSITIVE_FIELDS, Redactor, mask
+from tokenlab.core.tokens import TokenFormatError, decode_token
 from tokenlab.core.urls import join_url
 from tokenlab.core.www_authenticate import (
     Challenge,
@@ -54,8 +54,6 @@ _LOGIN_PATH = re.compile(
 )
 _METHOD = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _HEADER_NAME = _METHOD
-# Keys whose values are credentials in an API answer. Not `code`: here it is a business error code.
-_SENSITIVE_JSON_KEYS = SENSITIVE_FIELDS - {"code"}
 _PASSWORD_INPUT = re.compile(r"<input\b[^>]*\btype\s*=\s*[\"']?password\b", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>([^<]{0,200})", re.IGNORECASE)
 # C0 controls except tab/newline, DEL and C1: a body must not drive the terminal (escape codes).
@@ -199,11 +197,6 @@ def probe_url(profile: Profile, path: str | None = None) -> str:
     return url
 
 
-def credential_headers(token: str, header: str) -> dict[str, str]:
-    """The one header that carries the token: `Authorization: Bearer` or `X-Api-Key`."""
-    return reference_token_headers(token, header)
-
-
 def _token_value(token: TokenSet | str | None) -> str:
     if token is None:
         return ""
@@ -324,7 +317,7 @@ def _request_headers(
     for k, v in profile.probe.headers:
         put(k, v)
     if token:
-        for k, v in credential_headers(token, header).items():
+        for k, v in reference_token_headers(token, header).items():  # Bearer or X-Api-Key
             put(k, v)
     for k, v in extra.items():
         put(k, v)
@@ -400,7 +393,8 @@ async def _send_following(
 
 
 def _show_url(url: str, redactor: Redactor) -> str:
-    """Masked URL that keeps OData's `$top` readable (`Redactor.url` re-encodes it as `%24top`)."""
+    """Masked URL that keeps an OData query as written (`Redactor.url` re-encodes every pair:
+    `$filter=Name eq 'a'` would show as `Name%20eq%20%27a%27`), unless a pair must be masked."""
     try:
         query = urlsplit(url).query
     except ValueError:
@@ -443,7 +437,7 @@ def render_body(response: httpx.Response, redactor: Redactor, limit: int) -> Pro
         )
     if media.endswith("json") or (not media and text.lstrip()[:1] in ("{", "[")):
         try:
-            data = _mask_json(json.loads(text), redactor)
+            data = redactor.json_value(json.loads(text))
         except ValueError:
             pass  # said JSON, is not: show it as text
         else:
@@ -464,21 +458,6 @@ def render_body(response: httpx.Response, redactor: Redactor, limit: int) -> Pro
             has_password_field=bool(_PASSWORD_INPUT.search(text)),
         )
     return ProbeBody("text", ctype, len(raw), shown, cut)
-
-
-def _mask_json(value: Any, redactor: Redactor) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: mask(v)
-            if isinstance(v, str) and isinstance(k, str) and k.lower() in _SENSITIVE_JSON_KEYS
-            else _mask_json(v, redactor)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_mask_json(v, redactor) for v in value]
-    if isinstance(value, str):
-        return redactor.text(value)
-    return value
 
 
 def _decode(raw: bytes, charset: str | None) -> str | None:
@@ -651,7 +630,7 @@ def judge(f: _Facts) -> Verdict:
         )
     if f.status >= 500:
         return _judge_5xx(f, quoted)
-    if f.status in _REDIRECT_STATUSES or 300 <= f.status < 400:
+    if 300 <= f.status < 400:
         return Verdict(
             False,
             "redirect",
@@ -813,14 +792,10 @@ def _judge_5xx(f: _Facts, quoted: str) -> Verdict:
 
 def _unverified_issuer(token: str) -> str:
     """`iss` of a JWT read without trusting it (only to name the global authority)."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return ""
     try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except (ValueError, UnicodeDecodeError):
+        issuer = decode_token(token).claims.get("iss")
+    except TokenFormatError:
         return ""
-    issuer = claims.get("iss") if isinstance(claims, dict) else None
     return issuer if isinstance(issuer, str) and len(issuer) < 300 else ""
 
 
@@ -910,9 +885,9 @@ async def repeat_probe(
             verdicts["timeout"] += 1
             stopped = f"time limit of {max_seconds:g} s reached"
             break
+        except UsageError:
+            raise  # the request itself is wrong: every repeat would fail the same way
         except TokenlabError as exc:
-            if isinstance(exc, UsageError):
-                raise
             statuses["error"] += 1
             verdicts["error"] += 1
             if exc.message not in errors:

@@ -9,7 +9,6 @@ overwrites a file it could not read.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -312,6 +311,8 @@ def _line_of(text: str, key: str, table: str) -> int | None:
 
 
 def from_toml(text: str, path: str) -> Profile:
+    import tomllib  # lazy: commands that only build the parser never read a profile
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

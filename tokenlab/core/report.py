@@ -1,4 +1,5 @@
-"""Reports of a whole run, in JSON and Markdown, safe to paste into a support ticket.
+"""Reports of a whole run: the checklist as text lines (CLI and console), and JSON and Markdown
+safe to paste into a support ticket.
 
 Built only from what is already masked (exchanges, token report, probe), then passed once more
 through the redactor as a last line of defence: no secret and no whole token can get in.
@@ -12,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from tokenlab import __version__
 from tokenlab.core.curl import probe_curl, token_request_curl
+from tokenlab.core.errors import TokenlabError
+from tokenlab.core.profiles import profile_summary
 
 if TYPE_CHECKING:
     from tokenlab.core.doctor import DoctorRun
@@ -20,11 +23,33 @@ if TYPE_CHECKING:
 STATUS_MARK = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
 
 
+def checklist_lines(run: DoctorRun) -> list[str]:
+    """The checklist as text lines: the CLI prints them, the console shows them."""
+    d = run.diagnosis
+    p = run.facts.profile
+    lines = [f"doctor: {p.name} ({p.scenario}) against {p.authority}"]
+    for step in d.steps:
+        lines.append(f"  [{STATUS_MARK[step.status]}] {step.title}")
+        if step.evidence:
+            lines.append(f"         {step.evidence}")
+        if step.hint and step.status in ("fail", "warn"):
+            lines.append(f"         hint: {step.hint}")
+    if d.causes:
+        lines += ["", "most likely cause first:"]
+        for i, c in enumerate(d.causes, 1):
+            lines += [f"  {i}. {c.title}", f"     evidence: {c.evidence}", f"     fix: {c.fix}"]
+    lines += [
+        "",
+        "OK: the API answered HTTP 200 to the first request"
+        if d.api_ok
+        else "NOT OK: the first API request did not return HTTP 200",
+    ]
+    return lines
+
+
 def report_json(run: DoctorRun, redactor: Redactor) -> dict[str, Any]:
     f = run.facts
     p = f.profile
-    from tokenlab.core.profiles import profile_summary
-
     token_endpoint = ""
     if f.authority is not None:
         token_endpoint = f.authority.discovery.token_endpoint
@@ -70,10 +95,8 @@ def report_json(run: DoctorRun, redactor: Redactor) -> dict[str, Any]:
     return masked
 
 
-def _error(exc: Exception | None) -> dict[str, str] | None:
-    if exc is None:
-        return None
-    return {"message": getattr(exc, "message", str(exc)), "hint": getattr(exc, "hint", "")}
+def _error(exc: TokenlabError | None) -> dict[str, str] | None:
+    return None if exc is None else {"message": exc.message, "hint": exc.hint}
 
 
 def report_markdown(doc: dict[str, Any], redactor: Redactor) -> str:

@@ -214,14 +214,12 @@ class SecretStore:
         """Put a secret in the keyring. Without one, keep it in memory if allowed, else refuse."""
         self.redactor.add_known(value)
         status = self.backend_status()
-        error: BaseException | None = None
         if status.usable:
             import keyring
 
             try:
                 keyring.set_password(SERVICE, _account(profile_name, kind), value)
             except Exception as exc:  # noqa: BLE001 - locked or failing backend
-                error = exc
                 status = self._mark_unusable(exc)
             else:
                 with self._lock:
@@ -230,7 +228,6 @@ class SecretStore:
         if memory_fallback:
             self._warn_once()
             return self.remember(profile_name, kind, value)
-        del error
         raise SecretStoreError(
             f"cannot store the {kind.value}: {status.describe()}",
             f"nothing was written to disk; {FALLBACK_HINT}",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from tokenlab.core.errors import ConfigFileError
@@ -20,16 +19,6 @@ def config_dir() -> Path:
     from platformdirs import user_config_dir
 
     return Path(user_config_dir(APP_NAME, appauthor=False))
-
-
-def data_dir() -> Path:
-    """`TOKENLAB_DATA_DIR`, else the platform's user data dir (reports, caches)."""
-    override = os.environ.get("TOKENLAB_DATA_DIR")
-    if override:
-        return Path(override).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
 def ensure_private_dir(path: Path) -> Path:
@@ -57,6 +46,8 @@ def write_private_file(path: Path, text: str) -> None:
     The temp file lives in the same directory (rename is atomic only within one filesystem) and
     is created 0600, so the content is never readable by others, even for a moment.
     """
+    import tempfile  # lazy: only writers need it
+
     ensure_private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -17,13 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
-
-from tokenlab.core.authority import (
-    DEFAULT_GLOBAL_AUTHORITIES,
-    AuthorityCache,
-    Discovery,
-)
+from tokenlab.core.authority import DEFAULT_GLOBAL_AUTHORITIES
 from tokenlab.core.claims import (
     CHURN_HEADER,
     KNOWN_HEADER,
@@ -44,7 +38,7 @@ from tokenlab.core.claims import (
     utc_text,
     value_text,
 )
-from tokenlab.core.errors import UsageError
+from tokenlab.core.errors import SecretMissingError, UsageError
 from tokenlab.core.redact import Redactor, mask
 
 __all__ = [  # Check, ClaimRow and ClaimDiff live in claims.py; re-exported as part of this API
@@ -62,7 +56,10 @@ __all__ = [  # Check, ClaimRow and ClaimDiff live in claims.py; re-exported as p
     "verify_token",
 ]
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: offline decoding must not load httpx
+    import httpx
+
+    from tokenlab.core.authority import AuthorityCache, Discovery
     from tokenlab.core.flows.base import FlowContext
 
 MAX_TOKEN_CHARS = 64 * 1024  # real tokens are a few KiB; more is a pasted file, not a token
@@ -495,14 +492,9 @@ def check_token(
     header_rows = tuple(_header_row(k, v) for k, v in decoded.header.items())
     checks: list[Check] = [_format_check(decoded, token_kind)]
     if decoded.kind != "jwt":
-        why = (
-            "encrypted: its claims cannot be read"
-            if decoded.kind == "jwe"
-            else "opaque: nothing to read locally"
-        )
         # Nothing else can be judged locally: one line that says how to learn more, not twelve skips.
         if decoded.kind == "jwe":
-            checks.append(skip_check("signature", why))
+            checks.append(skip_check("signature", "encrypted: its claims cannot be read"))
         else:
             checks.append(
                 skip_check(
@@ -671,7 +663,7 @@ async def verify_token(
     client_id: str | None = None,
     token_kind: Expectation = "access",
     leeway: float = DEFAULT_LEEWAY_S,
-    clock_skew: float = 0.0,
+    clock_skew: float | None = None,
     now: float | None = None,
     global_authorities: tuple[str, ...] = DEFAULT_GLOBAL_AUTHORITIES,
 ) -> TokenReport:
@@ -679,11 +671,14 @@ async def verify_token(
 
     The JWKS location comes from the expected authority's discovery, never from the token
     (`iss`, `jku`, `x5u`): a forged token must not choose the key that checks it.
+    `clock_skew` None: the skew measured from the `Date` of that discovery answer.
     """
     signature: Check | None = None
     if decoded.kind == "jwt":
         discovery = await cache.discovery(client, expected_issuer)
         signature = await _signature_from_authority(decoded, client, cache, discovery)
+    if clock_skew is None:
+        clock_skew = cache.last_skew.get(expected_issuer) or 0.0
     return check_token(
         decoded,
         expected_issuer=expected_issuer,
@@ -738,71 +733,10 @@ async def introspect(
     When the authority has no introspection endpoint, or the profile's
     client may not call it (public clients cannot authenticate), the report says so.
     """
-    from tokenlab.core.errors import SecretMissingError
-    from tokenlab.core.explain import TokenEndpointError
-    from tokenlab.core.flows.token_endpoint import post_form
-
     decoded = token if isinstance(token, DecodedToken) else decode_token(token)
     now = time.time() if now is None else now
     ctx.secrets.redactor.add_known(decoded.token)
-    profile = ctx.profile
-    discovery = await ctx.discovery()
-    endpoint = discovery.introspection_endpoint
-    body: dict[str, Any] | None = None
-    if not endpoint:
-        check = skip_check(
-            "introspection",
-            f"{ctx.authority} publishes no introspection endpoint: only the API can tell whether "
-            "this token is accepted (send it with tokenlab probe)",
-        )
-    elif profile.is_public_client or not profile.client_id:
-        check = skip_check(
-            "introspection",
-            f"the profile {profile.name!r} has no confidential client, and introspection needs the "
-            "client's credentials: only the API can tell whether this token is accepted",
-        )
-    else:
-        try:
-            body = await post_form(
-                ctx,
-                endpoint,
-                {"token": decoded.token},
-                flow="introspection",
-            )
-        except SecretMissingError as exc:
-            check = skip_check("introspection", f"{exc.message} ({exc.hint})")
-        except TokenEndpointError as exc:
-            check = Check(
-                "introspection",
-                "warn",
-                f"HTTP {exc.status}" if exc.status else "refused",
-                "an answer",
-                f"the authority refused to introspect with this client: {exc.error or exc.message}; "
-                "the token itself is not judged",
-            )
-        else:
-            if body.get("active") is True:
-                check = Check(
-                    "introspection",
-                    "pass",
-                    "active",
-                    "active",
-                    f"{ctx.authority} says the token is active",
-                )
-            else:
-                check = Check(
-                    "introspection",
-                    "fail",
-                    "inactive",
-                    "active",
-                    f"{ctx.authority} says the token is not active: revoked, expired, or unknown to it"
-                    + (
-                        " (if the API accepts it anyway, this identity service does not "
-                        "introspect reference tokens)"
-                        if decoded.kind == "reference"
-                        else ""
-                    ),
-                )
+    check, body = await _introspection(ctx, decoded)
     checks = [_format_check(decoded, "any"), check]
     rows: tuple[ClaimRow, ...] = ()
     if body is not None and body.get("active") is True:
@@ -824,6 +758,59 @@ async def introspect(
         authority=ctx.authority,
         introspection=body,
     )
+
+
+async def _introspection(
+    ctx: FlowContext, decoded: DecodedToken
+) -> tuple[Check, dict[str, Any] | None]:
+    """The introspection check, and the authority's answer when it gave one."""
+    from tokenlab.core.explain import TokenEndpointError
+    from tokenlab.core.flows.token_endpoint import post_form
+
+    profile = ctx.profile
+    endpoint = (await ctx.discovery()).introspection_endpoint
+    if not endpoint:
+        return skip_check(
+            "introspection",
+            f"{ctx.authority} publishes no introspection endpoint: only the API can tell whether "
+            "this token is accepted (send it with tokenlab probe)",
+        ), None
+    if profile.is_public_client or not profile.client_id:
+        return skip_check(
+            "introspection",
+            f"the profile {profile.name!r} has no confidential client, and introspection needs the "
+            "client's credentials: only the API can tell whether this token is accepted",
+        ), None
+    try:
+        body = await post_form(ctx, endpoint, {"token": decoded.token}, flow="introspection")
+    except SecretMissingError as exc:
+        return skip_check("introspection", f"{exc.message} ({exc.hint})"), None
+    except TokenEndpointError as exc:
+        return Check(
+            "introspection",
+            "warn",
+            f"HTTP {exc.status}" if exc.status else "refused",
+            "an answer",
+            f"the authority refused to introspect with this client: {exc.error or exc.message}; "
+            "the token itself is not judged",
+        ), None
+    if body.get("active") is True:
+        return Check(
+            "introspection", "pass", "active", "active", f"{ctx.authority} says the token is active"
+        ), body
+    return Check(
+        "introspection",
+        "fail",
+        "inactive",
+        "active",
+        f"{ctx.authority} says the token is not active: revoked, expired, or unknown to it"
+        + (
+            " (if the API accepts it anyway, this identity service does not "
+            "introspect reference tokens)"
+            if decoded.kind == "reference"
+            else ""
+        ),
+    ), body
 
 
 # -- comparing -----------------------------------------------------------------------------

@@ -18,6 +18,12 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def is_cleartext(url: str) -> bool:
+    """Would `url` carry tokens and secrets over a network unencrypted (not https, not loopback)?"""
+    parts = urlsplit(url)
+    return parts.scheme != "https" and not (parts.hostname and is_loopback_host(parts.hostname))
+
+
 def check_url(value: str, *, what: str, allow_insecure: bool = False) -> str:
     """Return `value` if it is an absolute http(s) URL fit for `what`, else raise with a hint.
 
@@ -43,7 +49,7 @@ def check_url(value: str, *, what: str, allow_insecure: bool = False) -> str:
         )
     if parts.fragment or value.endswith("#"):
         raise InvalidUrlError(f"{what} {value!r} has a fragment (#...)", "remove the '#' part")
-    if parts.scheme == "http" and not allow_insecure and not is_loopback_host(parts.hostname):
+    if not allow_insecure and is_cleartext(value):
         raise InvalidUrlError(
             f"{what} {value!r} uses plain http on a host that is not loopback",
             "use https, or pass --insecure if this is a test server you trust",

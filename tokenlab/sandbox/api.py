@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from . import pages
 from .authority import Authority
-from .identity import bearer_error
 from .server import Handler, Request, Response, html_response, json_response, redirect
-from .tokens import InvalidToken, check_access_token
+from .tokens import InvalidToken, bearer_error, check_access_token
 
 ODATA = "/api/domain/odata/"
 WRITE_METHODS = ("POST", "PATCH", "PUT", "MERGE", "DELETE")
@@ -95,9 +95,7 @@ class DomainApi:
         session = self.instance.session(request.cookies)
         if session is None:
             return redirect(f"/id/account/login?ReturnUrl={quote(request.target, safe='/')}")
-        return html_response(
-            f"<!doctype html><p>Signed in to the web client as {session.user.name}"
-        )
+        return html_response(pages.web_client(session.user.name))
 
     # -- authentication ------------------------------------------------------------------------
 

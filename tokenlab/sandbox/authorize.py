@@ -14,7 +14,7 @@ from .grants import (
     new_handle,
     normalize_user_code,
 )
-from .registrations import User
+from .registrations import TrustedApplication, User
 from .server import Handler, Request, Response, html_response, redirect
 from .tokens import id_token
 
@@ -53,6 +53,16 @@ def deliver(redirect_uri: str, mode: str, fields: dict[str, str]) -> Response:
         return redirect(f"{redirect_uri}#{urlencode(fields)}")
     sep = "&" if urlsplit(redirect_uri).query else "?"
     return redirect(f"{redirect_uri}{sep}{urlencode(fields)}")
+
+
+def deliver_error(
+    redirect_uri: str, mode: str, state: str | None, error: str, description: str
+) -> Response:
+    """An authorize error for the client, with its ``state`` echoed."""
+    fields = {"error": error, "error_description": description}
+    if state is not None:
+        fields["state"] = state
+    return deliver(redirect_uri, mode, fields)
 
 
 class Redirectable(Exception):
@@ -107,42 +117,35 @@ class Interactive:
         response_type = " ".join(sorted(params.get("response_type", "").split()))
         hybrid = response_type == "code id_token"
         mode = params.get("response_mode") or ("fragment" if hybrid else "query")
-        state = params.get("state")
         try:
             if mode not in ("query", "fragment", "form_post"):
                 asked, mode = mode, "fragment" if hybrid else "query"
                 raise Redirectable("invalid_request", f"unsupported response_mode '{asked}'")
-            pending = self._validate(params, client_id, redirect_uri, response_type, mode)
+            pending = self._validate(params, app, redirect_uri, response_type, mode)
+            session = self.a.session(request.cookies)
+            if session is not None and not pending.prompt_login:
+                return self._finish(pending, session)
+            if self.a.settings.auto_sign_in and self.a.users:
+                # headless demos: behave as if the first user signed in at once
+                return self._finish(pending, self._new_session(next(iter(self.a.users.values()))))
+            if "none" in params.get("prompt", "").split():
+                raise Redirectable("login_required", "the user is not signed in")
         except Redirectable as err:
-            fields = {"error": err.error, "error_description": err.description}
-            if state is not None:
-                fields["state"] = state
-            return deliver(redirect_uri, mode, fields)
-        prompts = params.get("prompt", "").split()
-        session = self.a.session(request.cookies)
-        if session is not None and "login" not in prompts:
-            return self._finish(pending, session)
-        if self.a.settings.auto_sign_in and self.a.users:
-            # headless demos: behave as if the first user signed in at once
-            return self._finish(pending, self._new_session(next(iter(self.a.users.values()))))
-        if "none" in prompts:
-            fields = {"error": "login_required", "error_description": "the user is not signed in"}
-            if state is not None:
-                fields["state"] = state
-            return deliver(redirect_uri, mode, fields)
+            return deliver_error(
+                redirect_uri, mode, params.get("state"), err.error, err.description
+            )
         self.a.store.pending[pending.request_id] = pending
-        callback = f"{self.a.prefix}/connect/authorize/callback?request_id={pending.request_id}"
-        return redirect(f"{self.a.prefix}/account/login?{urlencode({'ReturnUrl': callback})}")
+        return self._to_login(pending.request_id)
 
     def _validate(
         self,
         params: dict[str, str],
-        client_id: str,
+        app: TrustedApplication,
         redirect_uri: str,
         response_type: str,
         mode: str,
     ) -> PendingAuthorization:
-        app = self.a.apps[client_id]
+        client_id = app.client_id
         if response_type not in ("code", "code id_token"):
             raise Redirectable(
                 "unsupported_response_type", "response_type must be 'code' or 'code id_token'"
@@ -239,10 +242,13 @@ class Interactive:
             if pending is None:
                 return html_response(pages.message("Sign-in cancelled", "You did not sign in."))
             del self.a.store.pending[pending.request_id]
-            fields = {"error": "access_denied", "error_description": "the user cancelled sign-in"}
-            if pending.state is not None:
-                fields["state"] = pending.state
-            return deliver(pending.redirect_uri, pending.response_mode, fields)
+            return deliver_error(
+                pending.redirect_uri,
+                pending.response_mode,
+                pending.state,
+                "access_denied",
+                "the user cancelled sign-in",
+            )
         user = self.a.check_password(form.get("username", ""), form.get("password", ""))
         if user is None:
             username = form.get("username", "")
@@ -273,10 +279,14 @@ class Interactive:
             return self._error_page("invalid_request", "the sign-in request is unknown or expired")
         session = self.a.session(request.cookies)
         if session is None or (pending.prompt_login and pending.signed_in_sid != session.sid):
-            callback = f"{self.a.prefix}/connect/authorize/callback?request_id={request_id}"
-            return redirect(f"{self.a.prefix}/account/login?{urlencode({'ReturnUrl': callback})}")
+            return self._to_login(request_id)
         del self.a.store.pending[request_id]
         return self._finish(pending, session)
+
+    def _to_login(self, request_id: str) -> Response:
+        """To the sign-in page, which returns to the callback that finishes ``request_id``."""
+        callback = f"{self.a.prefix}/connect/authorize/callback?request_id={request_id}"
+        return redirect(f"{self.a.prefix}/account/login?{urlencode({'ReturnUrl': callback})}")
 
     # -- device verification -----------------------------------------------------------------
 

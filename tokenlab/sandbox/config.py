@@ -31,8 +31,7 @@ class Settings:
     code_ttl: int = 60
     device_code_ttl: int = 300
     device_interval: int = 5
-    refresh_token_ttl_confidential: int = 30 * 24 * 3600
-    refresh_token_ttl_public: int = 24 * 3600
+    refresh_token_ttl: int = 30 * 24 * 3600  # public clients get no refresh token
     session_ttl: int = 8 * 3600
     discovery_max_age: int = 3600
     database: str = "sandbox"

@@ -10,30 +10,10 @@ import jwt
 from . import pages
 from .authority import PROTOCOL_SCOPES, Authority
 from .authorize import Interactive, redirect_uri_registered
-from .clients import OAuthError, authenticate_client
+from .clients import OAuthError, authenticate_client, invalid_client
 from .server import Handler, Request, Response, html_response, json_response, redirect
 from .token_endpoint import DEVICE_GRANT, TokenEndpoint
-from .tokens import InvalidToken, check_access_token, user_claims
-
-
-def bearer_error(status: int, error: str | None, description: str = "") -> Response:
-    challenge = "Bearer"
-    if error:
-        safe = description.replace('"', "'").replace("\\", "/")
-        challenge = f'Bearer error="{error}", error_description="{safe}"'
-    body: dict[str, str] = {"error": error or "invalid_request"}
-    if description:
-        body["error_description"] = description
-    return json_response(body, status).header("WWW-Authenticate", challenge)
-
-
-def bearer_token(request: Request) -> str | None:
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    if request.method == "POST":
-        return request.form.get("access_token") or None
-    return None
+from .tokens import InvalidToken, bearer_error, bearer_token, check_access_token, user_claims
 
 
 class IdentityService:
@@ -108,7 +88,7 @@ class IdentityService:
         return json_response(doc, cache=self.a.settings.discovery_max_age)
 
     async def jwks(self, request: Request) -> Response:
-        return json_response({"keys": [self.a.key.jwk()]}, cache=self.a.settings.discovery_max_age)
+        return json_response({"keys": [self.a.key.jwk]}, cache=self.a.settings.discovery_max_age)
 
     async def userinfo(self, request: Request) -> Response:
         token = bearer_token(request)
@@ -150,7 +130,7 @@ class IdentityService:
         try:
             app = authenticate_client(self.a, request)
             if app.is_public:
-                raise OAuthError("invalid_client", "introspection needs a Confidential client", 401)
+                raise invalid_client("introspection needs a Confidential client")
         except OAuthError as err:
             return err.response()
         token = request.form.get("token", "")

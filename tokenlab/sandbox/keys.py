@@ -1,4 +1,4 @@
-"""An RSA signing key generated at start, published as a JWK."""
+"""An RSA signing key, generated on first use and published as a JWK."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import secrets
+import threading
 from typing import Any
 
 import jwt
@@ -23,19 +24,40 @@ def half_hash(value: str) -> str:
 
 
 class SigningKey:
-    def __init__(self) -> None:
-        self._private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.public = self._private.public_key()
-        self.kid = secrets.token_hex(8).upper()
+    """RS256 key of one authority.
 
+    Generating an RSA key is most of the sandbox's start-up time, so it happens in
+    :meth:`generate` or on first use (an authority nobody calls, e.g. the global one in most
+    tests, never pays); the JWK is built once with it.
+    """
+
+    def __init__(self) -> None:
+        self.kid = secrets.token_hex(8).upper()
+        self._lock = threading.Lock()
+        self._keys: tuple[rsa.RSAPrivateKey, dict[str, Any]] | None = None
+
+    def generate(self) -> tuple[rsa.RSAPrivateKey, dict[str, Any]]:
+        with self._lock:  # the server thread and a test thread may both ask first
+            if self._keys is None:
+                private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                jwk: dict[str, Any] = json.loads(
+                    jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key())
+                )
+                jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
+                self._keys = (private, jwk)
+            return self._keys
+
+    @property
+    def public(self) -> rsa.RSAPublicKey:
+        return self.generate()[0].public_key()
+
+    @property
     def jwk(self) -> dict[str, Any]:
-        jwk: dict[str, Any] = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.public))
-        jwk.update({"kid": self.kid, "use": "sig", "alg": "RS256"})
-        return jwk
+        return self.generate()[1]
 
     def sign(self, claims: dict[str, Any], typ: str = "JWT") -> str:
         return jwt.encode(
-            claims, self._private, algorithm="RS256", headers={"kid": self.kid, "typ": typ}
+            claims, self.generate()[0], algorithm="RS256", headers={"kid": self.kid, "typ": typ}
         )
 
     def verify(self, token: str) -> dict[str, Any]:

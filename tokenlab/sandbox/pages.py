@@ -1,4 +1,4 @@
-"""Tiny HTML pages: sign-in, errors, form_post, device verification, signed out."""
+"""Tiny HTML pages: sign-in, errors, form_post, device verification, signed out, home."""
 
 from __future__ import annotations
 
@@ -74,3 +74,17 @@ def device(user_code: str = "", *, error: str | None = None, prefix: str = "/id"
 
 def message(title: str, text: str) -> str:
     return _page(title, f"<p id='message'>{escape(text)}</p>")
+
+
+def home(url: str, profiles: list[tuple[str, str]]) -> str:
+    """The sandbox's ``/``: where things are and one line per demo profile (name, description)."""
+    items = "".join(f"<li><b>{escape(name)}</b>: {escape(text)}</li>" for name, text in profiles)
+    return (
+        "<!doctype html><title>tokenlab sandbox</title><h1>tokenlab sandbox instance</h1>"
+        f"<p>Identity service: <a href='/id/.well-known/openid-configuration'>{url}/id</a>"
+        f"<p>Domain API: {url}/api/domain/odata/<ul>{items}</ul>"
+    )
+
+
+def web_client(user_name: str) -> str:
+    return f"<!doctype html><p>Signed in to the web client as {escape(user_name)}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 ClientType = Literal["Confidential", "Public", "None"]
@@ -76,13 +76,10 @@ class ReferenceToken:
     """A personal or service reference token (``enrt_...``): opaque, looked up, revocable."""
 
     token: str
-    owner: str
-    kind: Literal["personal", "service"] = "personal"
+    owner: str  # a user name
     scopes: tuple[str, ...] = ("read", "update")
     expires_at: float | None = None
     revoked: bool = False
-    user: User | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 DEMO_USER = User(
@@ -215,7 +212,7 @@ def global_apps() -> list[TrustedApplication]:
 
 def default_reference_tokens() -> list[ReferenceToken]:
     return [
-        ReferenceToken(DEMO_REFERENCE_TOKEN, owner=DEMO_USER.username, user=DEMO_USER),
+        ReferenceToken(DEMO_REFERENCE_TOKEN, owner=DEMO_USER.username),
         ReferenceToken(DEMO_REVOKED_REFERENCE_TOKEN, owner=DEMO_USER.username, revoked=True),
     ]
 

@@ -10,9 +10,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from html import escape
 from typing import Any, TextIO
 
+from . import pages
 from .api import DomainApi
 from .authority import Authority
 from .config import Clock, Settings
@@ -21,7 +21,6 @@ from .keys import SigningKey
 from .registrations import (
     DEMO_USER,
     DEVICE_APP,
-    DemoProfile,
     ReferenceToken,
     TrustedApplication,
     default_apps,
@@ -60,6 +59,9 @@ class Sandbox:
             self.clock,
         )
         self.instance.reference_tokens = {r.token: r for r in default_reference_tokens()}
+        # Nearly every session needs the instance key: make it now, so the first request is
+        # quick and the start figure honest. The global authority's key waits for first use.
+        self.instance.key.generate()
         self.global_authority = Authority(
             "/global/id",
             SigningKey(),
@@ -160,11 +162,6 @@ class Sandbox:
         self.instance.apps[app.client_id] = app
         return app
 
-    def register_global(self, app: TrustedApplication) -> TrustedApplication:
-        """Add or replace a client at the global authority."""
-        self.global_authority.apps[app.client_id] = app
-        return app
-
     def add_reference_token(
         self,
         owner: str = DEMO_USER.username,
@@ -180,23 +177,13 @@ class Sandbox:
         self.instance.reference_tokens[ref.token] = ref
         return ref
 
-    def catalog(self) -> list[DemoProfile]:
-        return demo_catalog(self.url)
-
     @property
     def startup_seconds(self) -> float:
         return self.init_seconds + self.start_seconds
 
     async def _home(self, request: Request) -> Response:
-        items = "".join(
-            f"<li><b>{escape(p.name)}</b>: {escape(p.description)}</li>"
-            for p in demo_catalog(self.url)
-        )
-        return html_response(
-            "<!doctype html><title>tokenlab sandbox</title><h1>tokenlab sandbox instance</h1>"
-            f"<p>Identity service: <a href='/id/.well-known/openid-configuration'>{self.url}/id</a>"
-            f"<p>Domain API: {self.url}/api/domain/odata/<ul>{items}</ul>"
-        )
+        profiles = [(p.name, p.description) for p in demo_catalog(self.url)]
+        return html_response(pages.home(self.url, profiles))
 
 
 def banner(sandbox: Sandbox) -> str:

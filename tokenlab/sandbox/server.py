@@ -233,6 +233,13 @@ class HttpServer:
                 {"message": "sandbox internal error", "type": type(exc).__name__}, 500
             )
 
+    async def _send(
+        self, writer: asyncio.StreamWriter, resp: Response, *, head_only: bool, keep_alive: bool
+    ) -> None:
+        date = formatdate(self.clock(), usegmt=True)
+        writer.write(_serialize(resp, head_only=head_only, keep_alive=keep_alive, date=date))
+        await writer.drain()
+
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
         try:
@@ -241,9 +248,7 @@ class HttpServer:
                     request = await _read_request(reader)
                 except HttpError as err:
                     resp = json_response({"message": str(err)}, err.status)
-                    date = formatdate(self.clock(), usegmt=True)
-                    writer.write(_serialize(resp, head_only=False, keep_alive=False, date=date))
-                    await writer.drain()
+                    await self._send(writer, resp, head_only=False, keep_alive=False)
                     return
                 except (asyncio.IncompleteReadError, ConnectionError):
                     return
@@ -251,12 +256,9 @@ class HttpServer:
                     return
                 resp = await self._dispatch(request)
                 keep_alive = request.headers.get("connection", "").lower() != "close"
-                date = formatdate(self.clock(), usegmt=True)
-                data = _serialize(
-                    resp, head_only=request.method == "HEAD", keep_alive=keep_alive, date=date
+                await self._send(
+                    writer, resp, head_only=request.method == "HEAD", keep_alive=keep_alive
                 )
-                writer.write(data)
-                await writer.drain()
                 if not keep_alive:
                     return
         except ConnectionError:

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .authority import PROTOCOL_SCOPES, Authority
-from .clients import OAuthError, authenticate_client
+from .clients import OAuthError, authenticate_client, invalid_client
 from .grants import DeviceGrant, RefreshGrant, Session, new_handle, new_user_code
 from .keys import b64url
-from .registrations import TrustedApplication, User
+from .registrations import TrustedApplication
 from .server import Handler, Request, Response, json_response
 from .tokens import id_token, service_access_token, user_access_token
 
@@ -72,9 +72,7 @@ class TokenEndpoint:
 
     def client_credentials(self, app: TrustedApplication, form: dict[str, str]) -> dict[str, Any]:
         if app.is_public:
-            raise OAuthError(
-                "invalid_client", "client_credentials needs a Confidential client", 401
-            )
+            raise invalid_client("client_credentials needs a Confidential client")
         if not app.system_user_allowed or not app.system_user:
             raise OAuthError(
                 "unauthorized_client",
@@ -83,12 +81,7 @@ class TokenEndpoint:
         requested = form.get("scope", "").split()
         _check_scopes(app, requested, protocol_ok=False)
         scopes = requested or app.allowed_scopes
-        return {
-            "access_token": service_access_token(self.a, app, scopes),
-            "expires_in": self.a.settings.access_token_ttl,
-            "token_type": "Bearer",
-            "scope": " ".join(scopes),
-        }
+        return self._bearer(service_access_token(self.a, app, scopes), scopes)
 
     def authorization_code(self, app: TrustedApplication, form: dict[str, str]) -> dict[str, Any]:
         code = form.get("code", "")
@@ -187,35 +180,36 @@ class TokenEndpoint:
         refresh = "offline_access" in scopes and not app.is_public
         if not refresh:
             scopes = [s for s in scopes if s != "offline_access"]
-        access = user_access_token(
-            self.a, app.client_id, scopes, session.user, session.sid, session.auth_time
-        )
-        result: dict[str, Any] = {
-            "access_token": access,
-            "expires_in": self.a.settings.access_token_ttl,
-            "token_type": "Bearer",
-            "scope": " ".join(scopes),
-        }
+        access = user_access_token(self.a, app.client_id, scopes, session)
+        result = self._bearer(access, scopes)
         if "openid" in scopes:
             result["id_token"] = id_token(
                 self.a, app.client_id, session, scopes, nonce=nonce, access_token=access
             )
         if refresh:
             family = family or new_handle(12)
-            result["refresh_token"] = self._new_refresh(app, scopes, session.user, session, family)
+            result["refresh_token"] = self._new_refresh(app, scopes, session, family)
         return result, family if refresh else None
 
+    def _bearer(self, access_token: str, scopes: list[str]) -> dict[str, Any]:
+        return {
+            "access_token": access_token,
+            "expires_in": self.a.settings.access_token_ttl,
+            "token_type": "Bearer",
+            "scope": " ".join(scopes),
+        }
+
     def _new_refresh(
-        self, app: TrustedApplication, scopes: list[str], user: User, session: Session, family: str
+        self, app: TrustedApplication, scopes: list[str], session: Session, family: str
     ) -> str:
         token = new_handle()
-        ttl = self.a.settings.refresh_token_ttl_confidential
+        ttl = self.a.settings.refresh_token_ttl
         self.a.store.refresh[token] = RefreshGrant(
             token,
             family,
             app.client_id,
             scopes,
-            user,
+            session.user,
             session.sid,
             session.auth_time,
             self.a.now() + ttl,

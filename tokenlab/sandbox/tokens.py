@@ -1,4 +1,5 @@
-"""Minting access tokens and id_tokens the way the instance identity service does."""
+"""Minting access tokens and id_tokens the way the instance identity service does, checking
+bearer tokens, and the RFC 6750 answer when one is missing or refused."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from .authority import PROTOCOL_SCOPES, Authority
 from .grants import Session
 from .keys import half_hash
 from .registrations import TrustedApplication, User
+from .server import Request, Response, json_response
 
 API_AUDIENCES = ["DomainAPI", "TableAPI"]
 
@@ -23,17 +25,27 @@ def audience(authority: Authority, scopes: list[str]) -> str | list[str]:
     return f"{authority.issuer}/resources"
 
 
-def _base_claims(authority: Authority, client_id: str, scopes: list[str]) -> dict[str, Any]:
+def _timed_claims(authority: Authority, aud: str | list[str], ttl: int) -> dict[str, Any]:
     now = int(authority.now())
+    return {"iss": authority.issuer, "aud": aud, "iat": now, "nbf": now, "exp": now + ttl}
+
+
+def _access_claims(authority: Authority, client_id: str, scopes: list[str]) -> dict[str, Any]:
+    claims = _timed_claims(
+        authority, audience(authority, scopes), authority.settings.access_token_ttl
+    )
+    claims.update(
+        {"jti": secrets.token_hex(16).upper(), "scope": list(scopes), "client_id": client_id}
+    )
+    return claims
+
+
+def _session_claims(session: Session) -> dict[str, Any]:
     return {
-        "iss": authority.issuer,
-        "aud": audience(authority, scopes),
-        "iat": now,
-        "nbf": now,
-        "exp": now + authority.settings.access_token_ttl,
-        "jti": secrets.token_hex(16).upper(),
-        "scope": list(scopes),
-        "client_id": client_id,
+        "sub": session.user.id,
+        "auth_time": session.auth_time,
+        "sid": session.sid,
+        "idp": "local",
     }
 
 
@@ -51,7 +63,7 @@ def user_claims(authority: Authority, user: User) -> dict[str, Any]:
 
 
 def service_access_token(authority: Authority, app: TrustedApplication, scopes: list[str]) -> str:
-    claims = _base_claims(authority, app.client_id, scopes)
+    claims = _access_claims(authority, app.client_id, scopes)
     claims.update(
         {
             "client_db": authority.settings.database,
@@ -64,11 +76,11 @@ def service_access_token(authority: Authority, app: TrustedApplication, scopes: 
 
 
 def user_access_token(
-    authority: Authority, client_id: str, scopes: list[str], user: User, sid: str, auth_time: int
+    authority: Authority, client_id: str, scopes: list[str], session: Session
 ) -> str:
-    claims = _base_claims(authority, client_id, scopes)
-    claims.update({"sub": user.id, "auth_time": auth_time, "sid": sid, "idp": "local"})
-    claims.update(user_claims(authority, user))
+    claims = _access_claims(authority, client_id, scopes)
+    claims.update(_session_claims(session))
+    claims.update(user_claims(authority, session.user))
     return authority.key.sign(claims, typ="at+jwt")
 
 
@@ -82,19 +94,9 @@ def id_token(
     code: str | None = None,
     access_token: str | None = None,
 ) -> str:
-    now = int(authority.now())
-    claims: dict[str, Any] = {
-        "iss": authority.issuer,
-        "aud": client_id,
-        "iat": now,
-        "nbf": now,
-        "exp": now + authority.settings.id_token_ttl,
-        "sub": session.user.id,
-        "auth_time": session.auth_time,
-        "sid": session.sid,
-        "idp": "local",
-        "amr": ["pwd"],
-    }
+    claims = _timed_claims(authority, client_id, authority.settings.id_token_ttl)
+    claims.update(_session_claims(session))
+    claims["amr"] = ["pwd"]
     if nonce:
         claims["nonce"] = nonce
     if code:
@@ -149,3 +151,23 @@ def check_access_token(
         if audience not in audiences:
             raise InvalidToken(f"the token audience {audiences} does not include '{audience}'")
     return claims
+
+
+def bearer_error(status: int, error: str | None, description: str = "") -> Response:
+    challenge = "Bearer"
+    if error:
+        safe = description.replace('"', "'").replace("\\", "/")
+        challenge = f'Bearer error="{error}", error_description="{safe}"'
+    body: dict[str, str] = {"error": error or "invalid_request"}
+    if description:
+        body["error_description"] = description
+    return json_response(body, status).header("WWW-Authenticate", challenge)
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    if request.method == "POST":
+        return request.form.get("access_token") or None
+    return None

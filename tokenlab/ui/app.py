@@ -128,20 +128,19 @@ class TokenlabApp(App[int]):
             self.notify(
                 f"{error.message}\n{error.hint}", title="Unreadable profile", severity="warning"
             )
-        self._show(0 if self._profiles else None)
+        self._show(0)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show(event.cursor_row)
 
-    def _selected(self) -> Profile | None:
-        index = self.query_one(DataTable).cursor_row
+    def _profile_at(self, index: int) -> Profile | None:
         return self._profiles[index] if 0 <= index < len(self._profiles) else None
 
-    def _show(self, index: int | None) -> None:
-        profile = (
-            self._profiles[index] if index is not None and index < len(self._profiles) else None
-        )
-        self.query_one(ProfileDetail).show(profile, self.secrets)
+    def _selected(self) -> Profile | None:
+        return self._profile_at(self.query_one(DataTable).cursor_row)
+
+    def _show(self, index: int) -> None:
+        self.query_one(ProfileDetail).show(self._profile_at(index), self.secrets)
 
     # --- runs -----------------------------------------------------------------------------
 
@@ -181,12 +180,12 @@ class TokenlabApp(App[int]):
         log = self.activity
         log.clear()
         bus = Bus()
-        TracePrinter(_LogWriter(log)).attach(bus)  # type: ignore[arg-type]
+        TracePrinter(_LogWriter(log)).attach(bus)
         options = FlowOptions(finish="device" if kind == "device" else None, open_browser=False)
         try:
             if kind == "doctor":
-                from tokenlab.commands.doctor_cmd import checklist_lines
                 from tokenlab.core.doctor import run_doctor
+                from tokenlab.core.report import checklist_lines
 
                 run = await run_doctor(profile, secrets=self.secrets, bus=bus, options=options)
                 log.write_lines(["", *checklist_lines(run)])
@@ -202,8 +201,15 @@ class TokenlabApp(App[int]):
             from tokenlab.core.flows.runner import run_flow
 
             result = await run_flow(profile, secrets=self.secrets, bus=bus, options=options)
-            self._last_token = result.api_token.access_token
-            log.write_line(f"\ntoken ready: {mask(self._last_token)} (press y to copy it)")
+            token = result.api_token
+            if token.token_type == "reference":  # a stored secret: shown masked, never copied
+                self._last_token = ""
+                log.write_line(
+                    f"\nreference token ready: {mask(token.access_token)} (d calls the API with it)"
+                )
+            else:
+                self._last_token = token.access_token
+                log.write_line(f"\ntoken ready: {mask(self._last_token)} (press y to copy it)")
             self.notify("token issued", title=profile.name)
         except TokenlabError as exc:
             log.write_line(f"\nerror: {exc.message}\nhint: {exc.hint}")

@@ -113,14 +113,12 @@ def choose_finish(ctx: FlowContext, plan: RedirectPlan) -> Finish:
         "URI such as http://127.0.0.1:8765/callback",
     )
     if wanted == "paste" or (wanted is None and not plan.loopback):
+        if ctx.options.paste is None and not plan.loopback:
+            raise not_loopback
         if ctx.options.paste is None:
-            raise (
-                not_loopback
-                if not plan.loopback
-                else SignInError(
-                    "paste was asked for, but nothing can read the pasted address here",
-                    "run from a terminal, or finish with the loopback listener",
-                )
+            raise SignInError(
+                "paste was asked for, but nothing can read the pasted address here",
+                "run from a terminal, or finish with the loopback listener",
             )
         if wanted is None:
             ctx.warn(
@@ -162,7 +160,7 @@ async def _await_paste(ctx: FlowContext, prompt: str) -> str:
 
 async def _receive_by_loopback(
     ctx: FlowContext, plan: RedirectPlan, discovery: Discovery, scopes: tuple[str, ...] | None
-) -> tuple[AuthorizeRequest, dict[str, str], bool]:
+) -> tuple[AuthorizeRequest, dict[str, str]]:
     async with LoopbackListener(port=plan.port, path=plan.path, host=plan.host) as listener:
         request = build_authorize_request(
             ctx.profile,
@@ -204,12 +202,12 @@ async def _receive_by_loopback(
             f"({'form_post' if callback.method == 'POST' else 'query'})",
         )
     )
-    return request, callback.params, True
+    return request, callback.params
 
 
 async def _receive_by_paste(
     ctx: FlowContext, plan: RedirectPlan, discovery: Discovery, scopes: tuple[str, ...] | None
-) -> tuple[AuthorizeRequest, dict[str, str], bool]:
+) -> tuple[AuthorizeRequest, dict[str, str]]:
     request = build_authorize_request(
         ctx.profile,
         authorization_endpoint=discovery.authorization_endpoint,
@@ -247,7 +245,7 @@ async def _receive_by_paste(
         redirect_uri=request.redirect_uri,
     )
     # state is checked whenever it was pasted; without it, sign_in says it could not be
-    return request, pasted.params, False
+    return request, pasted.params
 
 
 def _show_notes(ctx: FlowContext, request: AuthorizeRequest) -> None:
@@ -274,7 +272,7 @@ async def sign_in(ctx: FlowContext, *, scopes: tuple[str, ...] | None = None) ->
     plan = plan_redirect(ctx.profile)
     finish = choose_finish(ctx, plan)
     receive = _receive_by_loopback if finish == "loopback" else _receive_by_paste
-    request, params, state_required = await receive(ctx, plan, discovery, scopes)
+    request, params = await receive(ctx, plan, discovery, scopes)
     if finish == "paste" and "state" not in params:
         ctx.warn(
             Finding(
@@ -284,9 +282,12 @@ async def sign_in(ctx: FlowContext, *, scopes: tuple[str, ...] | None = None) ->
             )
         )
     answer = parse_callback(
-        params, request, profile=ctx.profile, issuer=discovery.issuer, state_required=state_required
+        params,
+        request,
+        profile=ctx.profile,
+        issuer=discovery.issuer,
+        state_required=finish == "loopback",  # a pasted bare code carries no state
     )
-    ctx.secrets.redactor.add_known(answer.code)
 
     async def validate(
         id_token: str, *, code: str | None = None, access_token: str | None = None
@@ -358,6 +359,4 @@ def _notes(
 
 async def run_auth_code(ctx: FlowContext) -> FlowResult:
     result = await sign_in(ctx)
-    return FlowResult(
-        FLOW, ctx.profile.name, result.token, findings=tuple(ctx.findings), notes=result.notes
-    )
+    return ctx.result(FLOW, result.token, notes=result.notes)

@@ -17,9 +17,7 @@ import httpx
 
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.explain import Answer, TokenEndpointError, explain
-from tokenlab.core.flows.base import (
-    FlowContext,
-)
+from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.token_endpoint import pkce_pair, random_value
 from tokenlab.core.profiles import Profile
 
@@ -238,10 +236,9 @@ def authorize_error(
         client_id=profile.client_id,
         scopes=profile.scopes,
         public_client=profile.is_public_client,
+        speaker="the identity service",
     )
-    return fail(
-        base.message.replace("the token endpoint said", "the identity service said"), base.hint
-    )
+    return fail(base.message, base.hint)
 
 
 def parse_callback(
@@ -393,15 +390,15 @@ async def _check_authorize_url(ctx: FlowContext, request: AuthorizeRequest) -> N
         response = await ctx.client.get(request.url, headers={"Accept": "text/html"})
         if response.is_redirect:
             location = urljoin(request.url, response.headers.get("location", ""))
+            parts = urlsplit(location)
             if _strip_query(location) == _strip_query(request.redirect_uri):
-                parts = urlsplit(location)
                 sent_back = dict(parse_qsl(parts.query) + parse_qsl(parts.fragment))
                 if "error" not in sent_back:
                     return  # a live sign-in session answered at once; the browser will too
                 issuer = (await ctx.discovery()).issuer
                 parse_callback(sent_back, request, profile=ctx.profile, issuer=issuer)
-            same_site = urlsplit(location).netloc == urlsplit(request.url).netloc
-            if not (same_site and "error" in urlsplit(location).path.lower()):
+            same_site = parts.netloc == urlsplit(request.url).netloc
+            if not (same_site and "error" in parts.path.lower()):
                 return  # on to the sign-in page: all is well so far
             response = await ctx.client.get(location, headers={"Accept": "text/html"})
         elif response.status_code < 400:

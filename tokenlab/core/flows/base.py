@@ -12,9 +12,10 @@ import httpx
 
 from tokenlab.core.authority import DEFAULT_GLOBAL_AUTHORITIES, AuthorityCache, Discovery, Finding
 from tokenlab.core.events import Bus, Event, Notice
+from tokenlab.core.flows.preflight import support_findings
 from tokenlab.core.profiles import Profile
 from tokenlab.core.redact import mask
-from tokenlab.core.secrets import SecretStore
+from tokenlab.core.secrets import SecretKind, SecretStore
 
 Finish = Literal["loopback", "paste", "device"]
 PasteSource = Callable[[str], Awaitable[str]]  # prompt -> what the user pasted
@@ -117,14 +118,23 @@ class FlowContext:
         async with self._lock:
             if self._discovery is None:
                 self._discovery = await self.cache.discovery(self.client, self.authority)
-                from tokenlab.core.flows.preflight import support_findings  # (imports base)
-
                 for finding in support_findings(self._discovery, self.profile, self.flow):
                     self.warn(finding)
             return self._discovery
 
     def publish(self, event: Event) -> None:
         self.bus.publish(event)
+
+    def result(
+        self,
+        flow: str,
+        api_token: TokenSet,
+        *,
+        identity: TokenSet | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> FlowResult:
+        """The flow's result, with every warning shown during the run."""
+        return FlowResult(flow, self.profile.name, api_token, identity, tuple(self.findings), notes)
 
     def warn(self, finding: Finding) -> None:
         """A warning before or during a flow: kept for the result and shown at once."""
@@ -170,8 +180,6 @@ def token_set_from(
 def keep_refresh_token(ctx: FlowContext, token: TokenSet) -> None:
     """A new refresh token goes to the keyring (or this run's memory), never to disk."""
     if token.refresh_token:
-        from tokenlab.core.secrets import SecretKind
-
         ctx.secrets.store(
             ctx.profile.name, SecretKind.REFRESH_TOKEN, token.refresh_token, memory_fallback=True
         )

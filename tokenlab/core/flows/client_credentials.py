@@ -22,4 +22,4 @@ async def client_credentials(ctx: FlowContext, scopes: tuple[str, ...] | None = 
 
 async def run_client_credentials(ctx: FlowContext) -> FlowResult:
     token = await client_credentials(ctx)
-    return FlowResult(FLOW, ctx.profile.name, token, findings=tuple(ctx.findings))
+    return ctx.result(FLOW, token)

@@ -23,7 +23,7 @@ from tokenlab.core.flows.base import (
     token_set_from,
 )
 from tokenlab.core.flows.refresh import refresh_token_note
-from tokenlab.core.flows.token_endpoint import post_form, scrub_secrets, token_request
+from tokenlab.core.flows.token_endpoint import post_form, token_request
 
 FLOW = "device"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -98,10 +98,7 @@ async def start_device_authorization(ctx: FlowContext, pacing: DevicePacing) -> 
     form: dict[str, str] = {}
     if ctx.profile.scopes:
         form["scope"] = " ".join(ctx.profile.scopes)
-    try:
-        body = await post_form(ctx, endpoint, form, flow=FLOW)
-    except TokenEndpointError as exc:
-        raise scrub_secrets(ctx, exc) from None
+    body = await post_form(ctx, endpoint, form, flow=FLOW)  # errors come explained and scrubbed
     grant = read_device_authorization(body, pacing)
     ctx.secrets.redactor.add_known(grant.device_code)  # masked wherever it may show up
     return grant
@@ -154,7 +151,7 @@ async def poll_for_token(
                     )
                 )
             else:
-                raise scrub_secrets(ctx, exc) from None  # access_denied, expired_token, ...
+                raise  # access_denied, expired_token, ...: explained and scrubbed by post_form
         if expires_at is not None and time.monotonic() >= expires_at:
             # the server should have said expired_token; do not poll a dead code forever
             raise DeviceFlowError(
@@ -184,4 +181,4 @@ async def device_flow(ctx: FlowContext, pacing: DevicePacing | None = None) -> T
 async def run_device(ctx: FlowContext) -> FlowResult:
     token = await device_flow(ctx)
     notes = refresh_token_note(ctx) if token.refresh_token else ()
-    return FlowResult(FLOW, ctx.profile.name, token, findings=tuple(ctx.findings), notes=notes)
+    return ctx.result(FLOW, token, notes=notes)

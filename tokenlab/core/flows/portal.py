@@ -31,11 +31,4 @@ async def run_portal(ctx: FlowContext) -> FlowResult:
         "the API is called with api_token (client credentials, as the Trusted Application's "
         "system user); the sign-in token (identity) only says who the user is",
     )
-    return FlowResult(
-        FLOW,
-        ctx.profile.name,
-        api_token,
-        identity=identity.token,
-        findings=tuple(ctx.findings),
-        notes=notes,
-    )
+    return ctx.result(FLOW, api_token, identity=identity.token, notes=notes)

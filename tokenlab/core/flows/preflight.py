@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tokenlab.core.authority import Discovery, Finding, classify, global_authority_finding
 from tokenlab.core.explain import LEGACY_SCOPES, PROTOCOL_SCOPES
-from tokenlab.core.flows.base import FlowOptions
 from tokenlab.core.profiles import Profile
 from tokenlab.core.secrets import SecretKind, SecretStore
-from tokenlab.core.urls import is_loopback_host
+from tokenlab.core.urls import is_cleartext
+
+if TYPE_CHECKING:  # base imports this module for support_findings
+    from tokenlab.core.flows.base import FlowOptions
 
 CODE_FLOWS = ("auth-code", "portal")
 
@@ -26,10 +30,7 @@ def preflight(
                 "warning", finding.message + " (asked for anyway)", "expect the API to answer 401"
             )
         findings.append(finding)
-    from urllib.parse import urlsplit
-
-    host = urlsplit(profile.authority).hostname or ""
-    if profile.authority.startswith("http://") and not is_loopback_host(host):
+    if is_cleartext(profile.authority):
         findings.append(
             Finding(
                 "warning" if profile.allow_insecure else "error",

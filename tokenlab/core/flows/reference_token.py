@@ -93,11 +93,9 @@ async def run_reference_token(ctx: FlowContext) -> FlowResult:
         scope=(),
         flow=FLOW,
     )
-    return FlowResult(
+    return ctx.result(
         FLOW,
-        ctx.profile.name,
         token,
-        findings=tuple(ctx.findings),
         notes=(
             f"reference token from {source}; no OAuth request was made",
             "send it as `Authorization: Bearer enrt_...` or `X-Api-Key: enrt_...`, never both",

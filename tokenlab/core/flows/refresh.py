@@ -28,7 +28,6 @@ def stored_refresh_token(ctx: FlowContext) -> str:
     """The refresh token to use: the one given for this run, else the profile's stored one."""
     given = ctx.options.refresh_token
     if given:
-        ctx.secrets.redactor.add_known(given)
         return given
     token = ctx.secrets.get(ctx.profile.name, SecretKind.REFRESH_TOKEN)
     if token is None:
@@ -85,10 +84,4 @@ async def ensure_fresh(
 
 async def run_refresh(ctx: FlowContext) -> FlowResult:
     token = await refresh(ctx)
-    return FlowResult(
-        FLOW,
-        ctx.profile.name,
-        token,
-        findings=tuple(ctx.findings),
-        notes=refresh_token_note(ctx),
-    )
+    return ctx.result(FLOW, token, notes=refresh_token_note(ctx))

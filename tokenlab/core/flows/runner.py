@@ -10,6 +10,7 @@ import asyncio
 
 import httpx
 
+from tokenlab.core.authority import AuthorityCache
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Bus, FlowFailed, FlowFinished, FlowStarted, TokenIssued, new_run_id
 from tokenlab.core.flows.base import FlowContext, FlowOptions, FlowResult, TokenSet
@@ -41,9 +42,13 @@ async def run_flow(
     flow: str | None = None,
     options: FlowOptions | None = None,
     client: httpx.AsyncClient | None = None,
+    cache: AuthorityCache | None = None,
     run_id: str | None = None,
 ) -> FlowResult:
     """Run `flow` (default: the scenario's) and return its result; raise a `TokenlabError` on failure.
+
+    `client` and `cache` let a caller that already talked to the authority (the doctor) share its
+    connections, discovery document and keys with the flow.
 
     Publishes FlowStarted, then HttpExchange / UserActionRequired / TokenIssued as it goes, and
     FlowFailed before a failure, and always FlowFinished (also when cancelled).
@@ -63,7 +68,14 @@ async def run_flow(
         if name not in FLOW_TARGETS:
             raise FlowError(f"unknown flow {name!r}", f"use one of: {', '.join(FLOW_TARGETS)}")
         ctx = FlowContext(
-            profile=profile, secrets=secrets, bus=bus, run_id=run_id, client=http, options=options
+            profile=profile,
+            secrets=secrets,
+            bus=bus,
+            run_id=run_id,
+            client=http,
+            options=options,
+            cache=cache or AuthorityCache(),
+            flow=name,
         )
         for finding in preflight(profile, name, secrets, options):
             if finding.level == "error":
