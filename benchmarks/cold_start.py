@@ -24,15 +24,24 @@ BASELINE = [
 ]
 
 
-def median_seconds(cmd: list[str], env: dict[str, str], runs: int) -> float:
-    times = []
+def _seconds(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
+    return elapsed
+
+
+def interleaved_medians(
+    commands: dict[str, list[str]], env: dict[str, str], runs: int
+) -> dict[str, float]:
+    """Median wall time of each command, run in turn so that machine load hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
-        times.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
-    return statistics.median(times)
+        for name, cmd in commands.items():
+            times[name].append(_seconds(cmd, env))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def measure(runs: int = 7) -> dict[str, float]:
@@ -48,16 +57,20 @@ def measure(runs: int = 7) -> dict[str, float]:
             check=True,
             capture_output=True,
         )
-        baseline = median_seconds(BASELINE, env, runs)
-        version = median_seconds([*tokenlab, "--version"], env, runs)
-        token = median_seconds(
-            [*tokenlab, "token", "--profile", "demo-service-app", "-q"], env, runs
+        m = interleaved_medians(
+            {
+                "baseline": BASELINE,
+                "version": [*tokenlab, "--version"],
+                "token": [*tokenlab, "token", "--profile", "demo-service-app", "-q"],
+            },
+            env,
+            runs,
         )
     return {
-        "baseline_s": baseline,
-        "version_s": version,
-        "token_s": token,
-        "token_ratio": token / baseline,
+        "baseline_s": m["baseline"],
+        "version_s": m["version"],
+        "token_s": m["token"],
+        "token_ratio": m["token"] / m["baseline"],
     }
 
 
