@@ -120,3 +120,9 @@ def test_business_error_codes_in_json_stay_readable_and_dollar_params_unencoded(
     body = json.dumps({"message": "bad filter", "code": "InvalidFilter", "type": "Error"}).encode()
     assert json.loads(r.body("application/json", body))["code"] == "InvalidFilter"
     assert "$top=1" in r.url("https://h/api/domain/odata/Crm_Sales_Customers?$top=1&code=abcdefgh")
+
+
+def test_non_sensitive_query_pairs_stay_exactly_as_written() -> None:
+    url = "https://h/odata/Things?$filter=Name%20eq%20'a'&$top=1&code=abcdefgh12345678"
+    shown = Redactor().url(url)
+    assert "$filter=Name%20eq%20'a'&$top=1" in shown and "abcdefgh12345678" not in shown

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -30,7 +30,7 @@ from tokenlab.core.flows.base import TokenSet
 from tokenlab.core.flows.reference_token import PREFIX as REFERENCE_PREFIX
 from tokenlab.core.flows.reference_token import reference_token_headers
 from tokenlab.core.profiles import Profile
-from tokenlab.core.redact import SENSITIVE_FIELDS, Redactor, mask
+from tokenlab.core.redact import Redactor, mask
 from tokenlab.core.tokens import TokenFormatError, decode_token
 from tokenlab.core.urls import join_url
 from tokenlab.core.www_authenticate import (
@@ -263,7 +263,7 @@ async def probe(
     final_url = str(response.url)
     sign_in = next((h.location for h in hops if h.sign_in), "")
     if not sign_in and (rendered.has_password_field or (hops and is_sign_in_url(final_url))):
-        sign_in = _show_url(final_url, redactor)
+        sign_in = redactor.url(final_url)
     too_many = len(hops) > max_redirects
     facts = _Facts(
         status=response.status_code,
@@ -282,8 +282,8 @@ async def probe(
     )
     return ProbeResult(
         method=method,
-        url=_show_url(url, redactor),
-        final_url=_show_url(final_url, redactor),
+        url=redactor.url(url),
+        final_url=redactor.url(final_url),
         request_headers=first_request_headers,
         token=mask(value) if value else "",
         token_header="+".join(sorted(sent_credentials, key=str.lower)),
@@ -358,7 +358,7 @@ async def _send_following(
             )
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
             raise ProbeError(
-                f"cannot send to {_show_url(url, redactor)}: {exc}",
+                f"cannot send to {redactor.url(url)}: {exc}",
                 "check the profile's API URL and the probe path",
             ) from None
         if not first_request_headers:
@@ -373,8 +373,8 @@ async def _send_following(
         hops.append(
             RedirectHop(
                 status=response.status_code,
-                url=_show_url(str(response.url), redactor),
-                location=_show_url(next_url, redactor),
+                url=redactor.url(str(response.url)),
+                location=redactor.url(next_url),
                 elapsed_ms=round((time.perf_counter() - hop_started) * 1000, 1),
                 sign_in=is_sign_in_url(next_url),
                 credentials_dropped=other_origin and has_credentials,
@@ -390,17 +390,6 @@ async def _send_following(
         if other_origin:  # never hand the token to another origin (httpx's own rule)
             headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
         url = next_url
-
-
-def _show_url(url: str, redactor: Redactor) -> str:
-    """Masked URL that keeps an OData query as written (`Redactor.url` re-encodes every pair:
-    `$filter=Name eq 'a'` would show as `Name%20eq%20%27a%27`), unless a pair must be masked."""
-    try:
-        query = urlsplit(url).query
-    except ValueError:
-        return redactor.text(url)
-    sensitive = any(k.lower() in SENSITIVE_FIELDS for k, _ in parse_qsl(query))
-    return redactor.url(url) if sensitive or "@" in url.split("?")[0] else redactor.text(url)
 
 
 def _masked_challenge(challenge: Challenge, redactor: Redactor) -> Challenge:

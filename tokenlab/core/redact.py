@@ -11,7 +11,7 @@ import json
 import re
 import threading
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 # Body, query and JSON fields whose values are secrets or bearer credentials.
 SENSITIVE_FIELDS = frozenset(
@@ -105,12 +105,17 @@ class Redactor:
         return self.text(urlunsplit((parts.scheme, netloc, parts.path, query, fragment)))
 
     def _form(self, encoded: str) -> str:
-        # Masked values stay unencoded so they read as "abcd…(40 chars)" in a trace.
-        pairs = parse_qsl(encoded, keep_blank_values=True)
-        return "&".join(
-            f"{quote(k, safe='$')}={mask(v) if k.lower() in SENSITIVE_FIELDS else quote(v, safe='/:$,')}"
-            for k, v in pairs
-        )
+        """Mask sensitive pairs; keep every other pair exactly as written (an OData `$filter`
+        stays readable). Masked values stay unencoded: "abcd…(40 chars)" in a trace."""
+        out = []
+        for pair in encoded.split("&"):
+            raw_key, sep, raw_value = pair.partition("=")
+            key = unquote_plus(raw_key)
+            if sep and key.lower() in SENSITIVE_FIELDS:
+                out.append(f"{raw_key}={mask(unquote_plus(raw_value))}")
+            else:
+                out.append(pair)
+        return "&".join(out)
 
     def json_value(self, value: Any) -> Any:
         if isinstance(value, dict):
