@@ -299,18 +299,25 @@ class AuthorityCache:
         self, client: httpx.AsyncClient, discovery: Discovery, kid: str | None
     ) -> dict[str, Any] | None:
         """The JWK with this kid; an unknown kid refetches the JWKS once (keys rotate)."""
+        return (await self.find_key(client, discovery, kid))[0]
+
+    async def find_key(
+        self, client: httpx.AsyncClient, discovery: Discovery, kid: str | None
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """(the JWK with this kid or None, the JWKS it was looked up in).
+
+        An unknown kid refetches the JWKS once (keys rotate), never more: a forger must not be
+        able to make us hammer the identity service."""
+        jwks: dict[str, Any] = {}
         for refresh in (False, True):
-            keys = [
-                k
-                for k in (await self.jwks(client, discovery, refresh=refresh))["keys"]
-                if isinstance(k, dict)
-            ]
+            jwks = await self.jwks(client, discovery, refresh=refresh)
+            keys = [k for k in jwks["keys"] if isinstance(k, dict)]
             if kid is None and len(keys) == 1:
-                return keys[0]
+                return keys[0], jwks
             for key in keys:
                 if key.get("kid") == kid:
-                    return key
-        return None
+                    return key, jwks
+        return None, jwks
 
 
 def key_info(jwk: Mapping[str, Any]) -> KeyInfo:

@@ -703,18 +703,8 @@ async def _signature_from_authority(
     kid = decoded.header.get("kid")
     if kid is not None and not isinstance(kid, str):
         return _fail_sig(str(kid), "a kid string", "the kid is not a string")
-    # AuthorityCache.key_for's rule, kept here to also name the known kids: an unknown kid
-    # refetches the JWKS once (keys rotate), never more (a forger must not make us hammer it).
-    jwks: dict[str, Any] = {}
-    for refresh in (False, True):
-        jwks = await cache.jwks(client, discovery, refresh=refresh)
-        keys = [k for k in jwks["keys"] if isinstance(k, dict)]
-        if kid is None and len(keys) == 1:
-            return signature_check(decoded, keys[0], _known_kids(jwks))
-        for key in keys:
-            if kid is not None and key.get("kid") == kid:
-                return signature_check(decoded, key, _known_kids(jwks))
-    return signature_check(decoded, None, _known_kids(jwks))
+    key, jwks = await cache.find_key(client, discovery, kid)
+    return signature_check(decoded, key, _known_kids(jwks))
 
 
 # -- opaque tokens -------------------------------------------------------------------------
