@@ -73,7 +73,7 @@ def main(
     except TokenlabError as exc:
         if debug:
             raise
-        ctx.error(exc.message, exc.hint)
+        ctx.error(exc.message, exc.hint, exc.remedy)
         return exc.exit_code
     except KeyboardInterrupt:
         ctx.stderr.write("tokenlab: interrupted\n")

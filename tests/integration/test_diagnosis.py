@@ -19,13 +19,14 @@ from tokenlab.core.authority import AuthorityCache, inspect_authority
 from tokenlab.core.diagnosis import RunFacts, checklist
 from tokenlab.core.doctor import check_issued_token, run_doctor
 from tokenlab.core.events import Bus
-from tokenlab.core.flows.base import FlowOptions, FlowResult, TokenSet
+from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.probe import probe
 from tokenlab.core.profiles import Profile
 from tokenlab.core.report import render, report_json
 from tokenlab.core.secrets import SecretKind, SecretStore
+from tokenlab.core.token_set import FlowResult, TokenSet
 from tokenlab.sandbox import DEMO_REVOKED_REFERENCE_TOKEN, Sandbox
 
 

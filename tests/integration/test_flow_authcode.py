@@ -38,6 +38,7 @@ from tokenlab.core.events import (
     UserActionRequired,
 )
 from tokenlab.core.explain import TokenEndpointError
+from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows import authcode, authorize, token_endpoint
 from tokenlab.core.flows.authcode import exchange_code
 from tokenlab.core.flows.authorize import (
@@ -47,13 +48,14 @@ from tokenlab.core.flows.authorize import (
     build_authorize_request,
     parse_pasted,
 )
-from tokenlab.core.flows.base import FlowContext, FlowOptions, FlowResult
+from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.loopback import LoopbackError
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.id_token import IdTokenError
 from tokenlab.core.profiles import Profile, new_profile
 from tokenlab.core.secrets import SecretKind, SecretStore
+from tokenlab.core.token_set import FlowResult
 from tokenlab.sandbox import DEMO_USER, Sandbox, demo_catalog
 
 CANARY = "CANARY-spa-secret-9d1e7f"

@@ -26,7 +26,7 @@ from tokenlab.core.events import (
     TokenIssued,
 )
 from tokenlab.core.explain import TokenEndpointError
-from tokenlab.core.flows.base import FlowOptions
+from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.profiles import Profile, new_profile
 from tokenlab.core.secrets import SecretKind, SecretStore

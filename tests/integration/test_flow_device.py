@@ -32,13 +32,14 @@ from tokenlab.core.events import (
     UserActionRequired,
 )
 from tokenlab.core.explain import TokenEndpointError
+from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows import device
-from tokenlab.core.flows.base import FlowOptions, FlowResult
 from tokenlab.core.flows.device import DeviceFlowError, DevicePacing
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.profiles import Profile, new_profile
 from tokenlab.core.secrets import SecretKind, SecretStore
+from tokenlab.core.token_set import FlowResult
 from tokenlab.sandbox import DEMO_USER, Sandbox, TrustedApplication, hash_secret
 
 SANDBOX_DEVICE = "com.tokenlab.demo/device"

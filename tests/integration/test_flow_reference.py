@@ -13,16 +13,16 @@ from tests.idp.fixtures import TestProvider
 from tokenlab.commands.demo_cmd import to_profile
 from tokenlab.core.errors import SecretMissingError, UsageError
 from tokenlab.core.events import Bus, Event, FlowFailed, HttpExchange, Notice, TokenIssued
-from tokenlab.core.flows.base import FlowResult
-from tokenlab.core.flows.reference_token import (
+from tokenlab.core.flows.runner import run_flow
+from tokenlab.core.profiles import Profile, new_profile
+from tokenlab.core.redact import mask
+from tokenlab.core.reference_tokens import (
     check_reference_token,
     looks_like_jwt,
     reference_token_headers,
 )
-from tokenlab.core.flows.runner import run_flow
-from tokenlab.core.profiles import Profile, new_profile
-from tokenlab.core.redact import mask
 from tokenlab.core.secrets import SecretKind, SecretStore
+from tokenlab.core.token_set import FlowResult
 from tokenlab.sandbox import (
     DEMO_REFERENCE_TOKEN,
     DEMO_REVOKED_REFERENCE_TOKEN,

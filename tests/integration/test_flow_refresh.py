@@ -24,12 +24,14 @@ from tests.support.targets import sandbox_profile
 from tokenlab.core.errors import SecretMissingError
 from tokenlab.core.events import Bus, Event, HttpExchange, Notice
 from tokenlab.core.explain import TokenEndpointError
-from tokenlab.core.flows.base import FlowContext, FlowOptions, TokenSet
+from tokenlab.core.flow_options import FlowOptions
+from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.refresh import ensure_fresh
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.profiles import Profile, new_profile
 from tokenlab.core.secrets import SecretKind, SecretStore
+from tokenlab.core.token_set import TokenSet
 from tokenlab.sandbox import Sandbox
 
 CALLBACK = "http://127.0.0.1:53124/callback"  # registered as http://127.0.0.1/callback, any port

@@ -18,7 +18,8 @@ from tokenlab.commands.demo_cmd import to_profile
 from tokenlab.core.authority import Discovery
 from tokenlab.core.events import Bus, HttpExchange
 from tokenlab.core.explain import TokenEndpointError
-from tokenlab.core.flows.base import FlowContext, FlowOptions
+from tokenlab.core.flow_options import FlowOptions
+from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.flows.session import SessionEndpointError, end_session_url, revoke
 from tokenlab.core.http import HttpOptions, build_client

@@ -20,13 +20,14 @@ from tokenlab import cli
 from tokenlab.commands import probe_cmd
 from tokenlab.commands.demo_cmd import write_demo_profiles
 from tokenlab.core.events import Bus, HttpExchange
-from tokenlab.core.flows.base import FlowOptions, TokenSet
+from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.probe import ProbeResult, probe, repeat_probe
 from tokenlab.core.profiles import ProbeRequest, Profile, ProfileStore
 from tokenlab.core.redact import Redactor
 from tokenlab.core.secrets import SecretStore
+from tokenlab.core.token_set import TokenSet
 from tokenlab.sandbox import DEMO_REFERENCE_TOKEN, DEMO_REVOKED_REFERENCE_TOKEN, Sandbox
 
 
@@ -710,7 +711,7 @@ def test_percentile_is_nearest_rank() -> None:
 
 def test_the_command_mirrors_the_core_bounds() -> None:
     from tokenlab.core import probe as core_probe
-    from tokenlab.core.flows.reference_token import PREFIX
+    from tokenlab.core.reference_tokens import PREFIX
 
     assert probe_cmd.MAX_REPEAT == core_probe.MAX_REPEAT
     assert probe_cmd.MAX_REPEAT_SECONDS == core_probe.MAX_REPEAT_SECONDS

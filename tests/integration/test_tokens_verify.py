@@ -29,7 +29,8 @@ from tests.idp.fixtures import TestProvider
 from tests.support.targets import idp_profile, sandbox_profile
 from tokenlab.core.authority import AuthorityCache
 from tokenlab.core.events import Bus, HttpExchange
-from tokenlab.core.flows.base import FlowContext, FlowOptions
+from tokenlab.core.flow_options import FlowOptions
+from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.profiles import Profile

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TextIO
 
+from tokenlab.commands.remedies import hint_with_remedy
+from tokenlab.core.errors import Remedy
 from tokenlab.core.events import Bus, Notice
 from tokenlab.core.profiles import ProfileStore
 from tokenlab.core.secrets import SecretStore
@@ -37,18 +39,20 @@ class CommandContext:
     def json(self, value: Any) -> None:
         self.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
-    def error(self, message: str, hint: str = "") -> None:
+    def error(self, message: str, hint: str = "", remedy: Remedy | None = None) -> None:
         self.stderr.write(f"tokenlab: error: {message}\n")
+        hint = hint_with_remedy(hint, remedy)
         if hint:
             self.stderr.write(f"hint: {hint}\n")
 
-    def warn(self, message: str, hint: str = "") -> None:
+    def warn(self, message: str, hint: str = "", remedy: Remedy | None = None) -> None:
         self.stderr.write(f"tokenlab: warning: {message}\n")
+        hint = hint_with_remedy(hint, remedy)
         if hint:
             self.stderr.write(f"hint: {hint}\n")
 
     def _print_notice(self, notice: Notice) -> None:
         if notice.level == "warning":
-            self.warn(notice.message, notice.hint)
+            self.warn(notice.message, notice.hint, notice.remedy)
         else:
             self.stderr.write(f"tokenlab: {notice.message}\n")

@@ -15,9 +15,9 @@ from tokenlab.commands.token_cmd import add_flow_options
 from tokenlab.core.errors import EXIT_FAILURE, EXIT_OK, TokenlabError, UsageError
 
 if TYPE_CHECKING:  # the probe's machinery (httpx, flows) loads only when the command runs
-    from tokenlab.core.flows.base import TokenSet
     from tokenlab.core.probe import ProbeResult, RepeatResult
     from tokenlab.core.profiles import Profile
+    from tokenlab.core.token_set import TokenSet
 
 # Mirrors of tokenlab.core.probe's bounds, kept here so `--help` needs no heavy import.
 MAX_REPEAT = 1000

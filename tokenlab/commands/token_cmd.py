@@ -10,7 +10,7 @@ from tokenlab.core.flows.registry import FLOW_TARGETS
 from tokenlab.core.secrets import SecretKind
 
 if TYPE_CHECKING:
-    from tokenlab.core.flows.base import Finish, FlowOptions
+    from tokenlab.core.flow_options import Finish, FlowOptions
 
 FLOW_NAMES = tuple(FLOW_TARGETS)
 
@@ -66,7 +66,7 @@ def flow_options(args: argparse.Namespace, ctx: CommandContext) -> FlowOptions:
     import contextlib
     import threading
 
-    from tokenlab.core.flows.base import FlowOptions
+    from tokenlab.core.flow_options import FlowOptions
 
     async def paste(prompt: str) -> str:
         ctx.stderr.write(prompt)

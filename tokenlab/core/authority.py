@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from tokenlab.core.errors import TokenlabError
+from tokenlab.core.errors import Remedy, TokenlabError
 from tokenlab.core.urls import is_cleartext, join_url
 
 if TYPE_CHECKING:  # only annotations: the commands that classify an authority need no httpx
@@ -45,9 +45,15 @@ class Finding:
     level: Level
     message: str
     hint: str = ""
+    remedy: Remedy | None = None
 
-    def to_json(self) -> dict[str, str]:
-        return {"level": self.level, "message": self.message, "hint": self.hint}
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "level": self.level,
+            "message": self.message,
+            "hint": self.hint,
+            "remedy": self.remedy.to_json() if self.remedy else None,
+        }
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from tokenlab.core.errors import TokenlabError
 if TYPE_CHECKING:
     from tokenlab.core.authority import AuthorityReport
     from tokenlab.core.claims import Check
-    from tokenlab.core.flows.base import FlowResult
     from tokenlab.core.probe import ProbeResult
     from tokenlab.core.profiles import Profile
+    from tokenlab.core.token_set import FlowResult
     from tokenlab.core.tokens import TokenReport
 
 StepStatus = Literal["pass", "warn", "fail", "skip"]

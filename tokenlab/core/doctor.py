@@ -15,7 +15,7 @@ from tokenlab.core.diagnosis import Diagnosis, RunFacts, checklist
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Bus, HttpExchange, new_run_id
 from tokenlab.core.explain import PROTOCOL_SCOPES
-from tokenlab.core.flows.base import FlowOptions
+from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.profiles import Profile

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tokenlab.core.errors import Remedy
+
 if TYPE_CHECKING:
     import asyncio
 
@@ -36,6 +38,8 @@ class Notice(Event):
     level: str  # "info" | "warning"
     message: str
     hint: str = ""
+    remedy: Remedy | None = None
+    topic: str = ""  # what it concerns: "authority", "flow", "secrets", "token", "probe", ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,10 +65,18 @@ class FlowStarted(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class UserActionRequired(Event):
+    """The run waits for the person: every field a screen needs, the prose only as a fallback."""
+
     action: str  # "open-url" | "enter-code" | "paste-redirect"
     message: str
-    url: str = ""
-    user_code: str = ""
+    url: str = ""  # the sign-in URL to open (open-url, paste-redirect), or the device page
+    user_code: str = ""  # enter-code: the code to type on the verification page
+    verification_uri: str = ""  # enter-code: where to type it
+    verification_uri_complete: str = ""  # enter-code: the page with the code filled in
+    redirect_uri: str = ""  # where the browser is sent back (the loopback listener, or pasted)
+    ssh_command: str = ""  # open-url over SSH: the port forward that lets a local browser finish
+    expects_paste: bool = False  # paste-redirect: the run reads a pasted redirect URL (or code)
+    deadline: float | None = None  # epoch seconds when the wait ends
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,11 +91,28 @@ class TokenIssued(Event):
 class FlowFailed(Event):
     message: str
     hint: str = ""
+    remedy: Remedy | None = None
+    error: str = ""  # the OAuth error code, when the identity service gave one
+    cancelled: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
 class FlowFinished(Event):
     ok: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class DoctorStepDone(Event):
+    """One step of the doctor's checklist, published as soon as it is known."""
+
+    key: str
+    title: str
+    status: str  # "pass" | "warn" | "fail" | "skip"
+    evidence: str
+    hint: str = ""
+    remedy: Remedy | None = None
+    index: int = 0  # 1-based position in the checklist
+    total: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -175,7 +175,7 @@ class TokenlabApp(App[int]):
     async def run_profile(self, profile: Profile, kind: RunKind) -> None:
         from tokenlab.commands.trace import TracePrinter
         from tokenlab.core.events import Bus
-        from tokenlab.core.flows.base import FlowOptions
+        from tokenlab.core.flow_options import FlowOptions
 
         log = self.activity
         log.clear()

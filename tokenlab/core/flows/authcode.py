@@ -30,13 +30,7 @@ from tokenlab.core.flows.authorize import (
     parse_callback,
     parse_pasted,
 )
-from tokenlab.core.flows.base import (
-    FlowContext,
-    FlowResult,
-    TokenSet,
-    keep_refresh_token,
-    token_set_from,
-)
+from tokenlab.core.flows.base import FlowContext, keep_refresh_token
 from tokenlab.core.flows.loopback import (
     LoopbackListener,
     has_display,
@@ -48,6 +42,7 @@ from tokenlab.core.flows.token_endpoint import token_request
 from tokenlab.core.id_token import validate_id_token
 from tokenlab.core.profiles import Profile
 from tokenlab.core.secrets import SecretKind
+from tokenlab.core.token_set import FlowResult, TokenSet, token_set_from
 from tokenlab.core.urls import is_loopback_host
 
 

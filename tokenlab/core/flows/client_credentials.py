@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from tokenlab.core.explain import PROTOCOL_SCOPES
-from tokenlab.core.flows.base import FlowContext, FlowResult, TokenSet, token_set_from
+from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.token_endpoint import token_request
+from tokenlab.core.token_set import FlowResult, TokenSet, token_set_from
 
 FLOW = "client-credentials"
 

@@ -15,15 +15,10 @@ from typing import Any
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Notice, UserActionRequired
 from tokenlab.core.explain import TokenEndpointError
-from tokenlab.core.flows.base import (
-    FlowContext,
-    FlowResult,
-    TokenSet,
-    keep_refresh_token,
-    token_set_from,
-)
+from tokenlab.core.flows.base import FlowContext, keep_refresh_token
 from tokenlab.core.flows.refresh import refresh_token_note
 from tokenlab.core.flows.token_endpoint import post_form, token_request
+from tokenlab.core.token_set import FlowResult, TokenSet, token_set_from
 
 FLOW = "device"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

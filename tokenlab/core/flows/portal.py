@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from tokenlab.core.explain import PROTOCOL_SCOPES
 from tokenlab.core.flows.authcode import sign_in
-from tokenlab.core.flows.base import FlowContext, FlowResult
+from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.client_credentials import client_credentials
+from tokenlab.core.token_set import FlowResult
 
 FLOW = "portal"
 SIGN_IN_SCOPES = ("openid", "profile")

@@ -11,7 +11,7 @@ from tokenlab.core.secrets import SecretKind, SecretStore
 from tokenlab.core.urls import is_cleartext
 
 if TYPE_CHECKING:  # base imports this module for support_findings
-    from tokenlab.core.flows.base import FlowOptions
+    from tokenlab.core.flow_options import FlowOptions
 
 CODE_FLOWS = ("auth-code", "portal")
 

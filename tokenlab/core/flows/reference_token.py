@@ -7,20 +7,13 @@ read and nothing to decode. It is sent in exactly one header, `Authorization: Be
 
 from __future__ import annotations
 
-import base64
-import json
-from typing import Literal
-
-from tokenlab.core.authority import Finding
-from tokenlab.core.errors import SecretMissingError, UsageError
-from tokenlab.core.flows.base import FlowContext, FlowResult, TokenSet
+from tokenlab.core.errors import SecretMissingError
+from tokenlab.core.flows.base import FlowContext
+from tokenlab.core.reference_tokens import TOKEN_TYPE, check_reference_token
 from tokenlab.core.secrets import ENV_VARS, SecretKind
+from tokenlab.core.token_set import FlowResult, TokenSet
 
 FLOW = "reference-token"
-PREFIX = "enrt_"
-TOKEN_TYPE = "reference"
-
-ReferenceHeader = Literal["authorization", "x-api-key"]
 
 _SOURCES = {
     "memory": "given for this run",
@@ -28,40 +21,6 @@ _SOURCES = {
     "environment": f"the environment ({ENV_VARS[SecretKind.REFERENCE_TOKEN]})",
     "public-demo-value": "the sandbox's published demo value",
 }
-
-
-def looks_like_jwt(value: str) -> bool:
-    """Three dot-separated parts whose first decodes to a JSON header with `alg`."""
-    parts = value.split(".")
-    if len(parts) != 3 or not parts[0]:
-        return False
-    try:
-        header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return isinstance(header, dict) and "alg" in header
-
-
-def check_reference_token(value: str) -> list[Finding]:
-    """Why this value is probably not a reference token (warnings only: the API decides)."""
-    if looks_like_jwt(value):
-        return [
-            Finding(
-                "warning",
-                "the reference token is a JWT: that is an access token, not a reference token",
-                "a JWT expires (about 1 h) and comes from an OAuth flow; create a reference token "
-                "(enrt_...) in the instance for automation, or use the flow that issued this one",
-            )
-        ]
-    if not value.startswith(PREFIX):
-        return [
-            Finding(
-                "warning",
-                f"the reference token does not start with {PREFIX!r}",
-                "platform reference tokens look like enrt_...; check that the right value was stored",
-            )
-        ]
-    return []
 
 
 def reference_token(ctx: FlowContext) -> tuple[str, str]:
@@ -100,18 +59,4 @@ async def run_reference_token(ctx: FlowContext) -> FlowResult:
             f"reference token from {source}; no OAuth request was made",
             "send it as `Authorization: Bearer enrt_...` or `X-Api-Key: enrt_...`, never both",
         ),
-    )
-
-
-def reference_token_headers(
-    token: str, header: ReferenceHeader | str = "authorization"
-) -> dict[str, str]:
-    """The one header that carries a reference token to the API."""
-    kind = header.lower()
-    if kind == "authorization":
-        return {"Authorization": f"Bearer {token}"}
-    if kind == "x-api-key":
-        return {"X-Api-Key": token}
-    raise UsageError(
-        f"unknown reference token header {header!r}", "use 'authorization' or 'x-api-key'"
     )

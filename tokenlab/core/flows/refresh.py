@@ -10,15 +10,10 @@ from dataclasses import replace
 
 from tokenlab.core.errors import SecretMissingError
 from tokenlab.core.events import Notice
-from tokenlab.core.flows.base import (
-    FlowContext,
-    FlowResult,
-    TokenSet,
-    keep_refresh_token,
-    token_set_from,
-)
+from tokenlab.core.flows.base import FlowContext, keep_refresh_token
 from tokenlab.core.flows.token_endpoint import token_request
 from tokenlab.core.secrets import SecretKind
+from tokenlab.core.token_set import FlowResult, TokenSet, token_set_from
 
 FLOW = "refresh"
 DEFAULT_MARGIN_S = 60.0

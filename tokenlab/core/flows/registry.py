@@ -10,7 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # importing the flows' types would import httpx: resolve() does that when needed
-    from tokenlab.core.flows.base import FlowContext, FlowResult
+    from tokenlab.core.flows.base import FlowContext
+    from tokenlab.core.token_set import FlowResult
 
 FlowFunction = Callable[["FlowContext"], Awaitable["FlowResult"]]
 

@@ -13,13 +13,15 @@ import httpx
 from tokenlab.core.authority import AuthorityCache
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Bus, FlowFailed, FlowFinished, FlowStarted, TokenIssued, new_run_id
-from tokenlab.core.flows.base import FlowContext, FlowOptions, FlowResult, TokenSet
+from tokenlab.core.flow_options import FlowOptions
+from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.preflight import preflight
 from tokenlab.core.flows.registry import FLOW_TARGETS, resolve
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.profiles import Profile
 from tokenlab.core.redact import mask
 from tokenlab.core.secrets import SecretStore
+from tokenlab.core.token_set import FlowResult, TokenSet
 
 DEFAULT_FLOW = {
     "service-app": "client-credentials",
@@ -79,7 +81,7 @@ async def run_flow(
         )
         for finding in preflight(profile, name, secrets, options):
             if finding.level == "error":
-                raise FlowError(finding.message, finding.hint)
+                raise FlowError(finding.message, finding.hint, finding.remedy)
             ctx.warn(finding)
         result = await resolve(name)(ctx)
         for token in (result.identity, result.api_token):
@@ -88,10 +90,18 @@ async def run_flow(
         ok = True
         return result
     except TokenlabError as exc:
-        bus.publish(FlowFailed(run_id=run_id, message=exc.message, hint=exc.hint))
+        bus.publish(
+            FlowFailed(
+                run_id=run_id,
+                message=exc.message,
+                hint=exc.hint,
+                remedy=exc.remedy,
+                error=str(getattr(exc, "error", "") or ""),
+            )
+        )
         raise
     except asyncio.CancelledError:
-        bus.publish(FlowFailed(run_id=run_id, message="cancelled", hint=""))
+        bus.publish(FlowFailed(run_id=run_id, message="cancelled", cancelled=True))
         raise
     finally:
         if own_client:
