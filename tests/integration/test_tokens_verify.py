@@ -31,18 +31,18 @@ from tokenlab.core.authority import AuthorityCache
 from tokenlab.core.events import Bus, HttpExchange
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.base import FlowContext
+from tokenlab.core.flows.introspection import introspect
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
-from tokenlab.core.profiles import Profile
-from tokenlab.core.secrets import SecretStore
-from tokenlab.core.tokens import (
+from tokenlab.core.inspection import (
     CHECK_ORDER,
     TokenReport,
     compare_tokens,
     decode_token,
-    introspect,
     verify_token,
 )
+from tokenlab.core.profiles import Profile
+from tokenlab.core.secrets import SecretStore
 from tokenlab.sandbox import DEMO_REFERENCE_TOKEN, DEMO_REVOKED_REFERENCE_TOKEN, Sandbox
 
 MINTED_CLIENT = "com.test/minted"

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tokenlab.core.authority import AuthorityCache, Discovery
-from tokenlab.core.id_token import IdTokenError, half_hash, validate_id_token
+from tokenlab.core.inspection import IdTokenError, half_hash, validate_id_token
 
 ISSUER = "https://acme.my.erp.net/id"
 CLIENT = "com.acme/web"

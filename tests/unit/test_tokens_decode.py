@@ -16,15 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tokenlab.core.claims import (
-    as_time,
-    claim_table,
-    duration_text,
-    relative_text,
-    scopes_of,
-)
 from tokenlab.core.errors import EXIT_USAGE, TokenlabError
-from tokenlab.core.tokens import (
+from tokenlab.core.inspection import (
     CHECK_ORDER,
     DecodedToken,
     TokenFormatError,
@@ -33,6 +26,13 @@ from tokenlab.core.tokens import (
     compare_tokens,
     decode_token,
     signature_check,
+)
+from tokenlab.core.inspection.claims import (
+    as_time,
+    claim_table,
+    duration_text,
+    relative_text,
+    scopes_of,
 )
 
 ISSUER = "https://acme.my.erp.net/id"
