@@ -15,16 +15,10 @@ from tokenlab.commands.context import CommandContext
 from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.errors import EXIT_FAILURE, EXIT_OK, UsageError
 from tokenlab.core.explain import PROTOCOL_SCOPES  # never in an API's requirements
-from tokenlab.core.inspection import (
-    DEFAULT_LEEWAY_S,
-    MAX_TOKEN_CHARS,
-    DecodedToken,
-    TokenReport,
-    check_token,
-    compare_tokens,
-    decode_token,
-)
 from tokenlab.core.inspection.claims import printable, value_text
+from tokenlab.core.inspection.compare import compare_tokens
+from tokenlab.core.inspection.decode import MAX_TOKEN_CHARS, DecodedToken, decode_token
+from tokenlab.core.inspection.token_report import DEFAULT_LEEWAY_S, TokenReport, check_token
 from tokenlab.core.profiles import Profile
 from tokenlab.core.redact import Redactor
 
@@ -180,7 +174,7 @@ async def _verify(
 ) -> TokenReport:
     from tokenlab.core.authority import AuthorityCache
     from tokenlab.core.http import HttpOptions, build_client
-    from tokenlab.core.inspection import verify_token
+    from tokenlab.core.inspection.verify import verify_token
 
     profile = want.profile
     options = HttpOptions.from_profile(profile) if profile else HttpOptions(timeout=args.timeout)

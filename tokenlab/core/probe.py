@@ -26,7 +26,7 @@ import httpx
 
 from tokenlab.core.authority import DEFAULT_GLOBAL_AUTHORITIES, classify
 from tokenlab.core.errors import TokenlabError, UsageError
-from tokenlab.core.inspection import TokenFormatError, decode_token
+from tokenlab.core.inspection.decode import TokenFormatError, decode_token
 from tokenlab.core.profiles import Profile
 from tokenlab.core.redact import Redactor, mask
 from tokenlab.core.reference_tokens import PREFIX as REFERENCE_PREFIX
