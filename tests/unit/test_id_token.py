@@ -128,6 +128,25 @@ async def test_issuer_compared_exactly() -> None:
     await refused(sign(claims(iss="https://id.erp.net/id")), "https://id.erp.net/id")
 
 
+async def test_an_issuer_or_client_that_cannot_be_compared_is_never_a_match() -> None:
+    no_issuer = Discovery(ISSUER, {"jwks_uri": f"{ISSUER}/.well-known/jwks"})
+    jwks = Jwks([jwk_of(RSA_KEY, "k1", "RS256")])
+    async with httpx.AsyncClient(transport=httpx.MockTransport(jwks.handler)) as client:
+        for discovery, client_id, word in (
+            (no_issuer, CLIENT, "issuer"),
+            (DISCOVERY, "", "client"),
+        ):
+            with pytest.raises(IdTokenError, match=word):
+                await validate_id_token(
+                    sign(claims()),
+                    discovery=discovery,
+                    client=client,
+                    cache=AuthorityCache(),
+                    client_id=client_id,
+                    nonce=NONCE,
+                )
+
+
 async def test_audience_and_azp() -> None:
     await refused(sign(claims(aud="com.other/app")), "com.other/app", "client id")
     await refused(sign(claims(aud=[CLIENT, "other"])), "azp")

@@ -8,7 +8,7 @@ takes a key from the token. PyJWT and cryptography load lazily: offline decoding
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from tokenlab.core.inspection.checks import CURVE_FOR_ALG, KEY_TYPE_FOR_ALG, Check
@@ -109,19 +109,16 @@ def verify_with_jwk(
 
 
 # Loading a key costs as much as checking a signature, and an authority publishes few keys.
-_LOADED: dict[tuple[str, Hashable], tuple[Any, Any] | None] = {}
+_LOADED: dict[tuple[str, str], tuple[Any, Any] | None] = {}
 _MAX_LOADED = 64
 
 
 def _public_key(alg: str, jwk: Mapping[str, Any]) -> tuple[Any, Any] | None:
     """(PyJWT algorithm, public key) for this JWK, or None when it is not a usable key."""
     try:
-        name: Hashable = frozenset(jwk.items())
-    except TypeError:  # list members (x5c, key_ops): the canonical JSON names the key instead
-        try:
-            name = json.dumps(jwk, sort_keys=True)
-        except (TypeError, ValueError, RecursionError):
-            return None
+        name = json.dumps(jwk, sort_keys=True)  # the key's canonical text names it exactly
+    except (TypeError, ValueError, RecursionError):
+        return None
     if (alg, name) not in _LOADED:
         if len(_LOADED) >= _MAX_LOADED:
             _LOADED.clear()
