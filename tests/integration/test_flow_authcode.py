@@ -52,7 +52,7 @@ from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.loopback import LoopbackError
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
-from tokenlab.core.id_token import IdTokenError
+from tokenlab.core.inspection.id_token import IdTokenError
 from tokenlab.core.profiles import Profile, new_profile
 from tokenlab.core.secrets import SecretKind, SecretStore
 from tokenlab.core.token_set import FlowResult

@@ -31,18 +31,15 @@ from tokenlab.core.authority import AuthorityCache
 from tokenlab.core.events import Bus, HttpExchange
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.base import FlowContext
+from tokenlab.core.flows.introspection import introspect
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
+from tokenlab.core.inspection.compare import compare_tokens
+from tokenlab.core.inspection.decode import decode_token
+from tokenlab.core.inspection.token_report import CHECK_ORDER, TokenReport
+from tokenlab.core.inspection.verify import verify_token
 from tokenlab.core.profiles import Profile
 from tokenlab.core.secrets import SecretStore
-from tokenlab.core.tokens import (
-    CHECK_ORDER,
-    TokenReport,
-    compare_tokens,
-    decode_token,
-    introspect,
-    verify_token,
-)
 from tokenlab.sandbox import DEMO_REFERENCE_TOKEN, DEMO_REVOKED_REFERENCE_TOKEN, Sandbox
 
 MINTED_CLIENT = "com.test/minted"

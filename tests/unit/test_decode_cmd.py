@@ -136,7 +136,8 @@ def test_readable_output_has_header_claims_checks_and_verdict(run: Run) -> None:
     assert "header   alg=RS256  kid=k1  typ=at+jwt" in out
     assert "client_system_user" in out and "SystemUser" in out
     assert "(in 59 min)" in out or "(in 1 h)" in out
-    assert "pass  issuer" in out and "skip  signature" in out and "use --verify" in out
+    assert "pass  issuer" in out and "skip  signature" in out and "run again with --verify" in out
+    assert "no expected audience; give --audience or --profile" in out  # the remedy as flags
     assert out.rstrip().splitlines()[-1].startswith("result   OK")
     assert token not in out and f"({len(token)} chars)" in out
 
@@ -188,7 +189,7 @@ def test_json_shape(run: Run) -> None:
         "key_source",
         "issuer",
     ]
-    assert set(data["checks"][0]) == {"name", "status", "observed", "expected", "reason"}
+    assert set(data["checks"][0]) == {"name", "status", "observed", "expected", "reason", "remedy"}
     assert set(data["claim_table"][0]) == {"name", "value", "readable", "note"}
     assert token not in r.out
 

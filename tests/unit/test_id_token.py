@@ -16,7 +16,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tokenlab.core.authority import AuthorityCache, Discovery
-from tokenlab.core.id_token import IdTokenError, half_hash, validate_id_token
+from tokenlab.core.inspection.decode import decode_token
+from tokenlab.core.inspection.id_token import IdTokenError, half_hash, validate_id_token
+from tokenlab.core.inspection.verify import signature_from_authority
 
 ISSUER = "https://acme.my.erp.net/id"
 CLIENT = "com.acme/web"
@@ -126,6 +128,25 @@ async def test_issuer_compared_exactly() -> None:
     await refused(sign(claims(iss="https://id.erp.net/id")), "https://id.erp.net/id")
 
 
+async def test_an_issuer_or_client_that_cannot_be_compared_is_never_a_match() -> None:
+    no_issuer = Discovery(ISSUER, {"jwks_uri": f"{ISSUER}/.well-known/jwks"})
+    jwks = Jwks([jwk_of(RSA_KEY, "k1", "RS256")])
+    async with httpx.AsyncClient(transport=httpx.MockTransport(jwks.handler)) as client:
+        for discovery, client_id, word in (
+            (no_issuer, CLIENT, "issuer"),
+            (DISCOVERY, "", "client"),
+        ):
+            with pytest.raises(IdTokenError, match=word):
+                await validate_id_token(
+                    sign(claims()),
+                    discovery=discovery,
+                    client=client,
+                    cache=AuthorityCache(),
+                    client_id=client_id,
+                    nonce=NONCE,
+                )
+
+
 async def test_audience_and_azp() -> None:
     await refused(sign(claims(aud="com.other/app")), "com.other/app", "client id")
     await refused(sign(claims(aud=[CLIENT, "other"])), "azp")
@@ -188,6 +209,55 @@ async def test_unknown_kid_refetches_the_jwks_once() -> None:
     never = Jwks([jwk_of(RSA_KEY, "old", "RS256")])
     await refused(sign(claims()), "'k1'", "does not publish", jwks=never)
     assert never.fetches == 2
+
+
+class LookupLog(AuthorityCache):
+    """The real cache, noting each key lookup, to show which path a check takes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lookups: list[str | None] = []
+
+    async def find_key(
+        self, client: httpx.AsyncClient, discovery: Discovery, kid: str | None
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        self.lookups.append(kid)
+        return await super().find_key(client, discovery, kid)
+
+
+async def test_an_unknown_kid_takes_the_access_token_path_and_refetches_once() -> None:
+    token = sign(claims())
+    for key_sets, accepted in (([("old",)], False), ([("old",), ("k1",)], True)):
+        results = []
+        for path in ("id_token", "access token"):
+            jwks = Jwks(*[[jwk_of(RSA_KEY, kid, "RS256") for kid in kids] for kids in key_sets])
+            cache = LookupLog()
+            async with httpx.AsyncClient(transport=httpx.MockTransport(jwks.handler)) as client:
+                if path == "id_token":
+                    try:
+                        await validate_id_token(
+                            token,
+                            discovery=DISCOVERY,
+                            client=client,
+                            cache=cache,
+                            client_id=CLIENT,
+                            nonce=NONCE,
+                        )
+                        results.append("accepted")
+                    except IdTokenError as exc:
+                        results.append(exc.hint)
+                else:
+                    check = await signature_from_authority(
+                        decode_token(token), client=client, cache=cache, discovery=DISCOVERY
+                    )
+                    results.append("accepted" if check.status == "pass" else check.reason)
+            # one lookup through AuthorityCache.find_key, which refetched the JWKS exactly once
+            assert cache.lookups == ["k1"] and jwks.fetches == 2, path
+        # both checks say the same thing, in the same words: there is one signature path
+        assert results[0] == results[1]
+        assert (results[0] == "accepted") is accepted, results
+        if not accepted:
+            assert results[0].startswith("unknown key") and "even after fetching" in results[0]
 
 
 async def test_not_a_jwt() -> None:

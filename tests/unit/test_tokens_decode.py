@@ -16,24 +16,18 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tokenlab.core.claims import (
+from tokenlab.core.errors import EXIT_USAGE, TokenlabError
+from tokenlab.core.inspection.claims import (
     as_time,
     claim_table,
     duration_text,
     relative_text,
     scopes_of,
 )
-from tokenlab.core.errors import EXIT_USAGE, TokenlabError
-from tokenlab.core.tokens import (
-    CHECK_ORDER,
-    DecodedToken,
-    TokenFormatError,
-    TokenReport,
-    check_token,
-    compare_tokens,
-    decode_token,
-    signature_check,
-)
+from tokenlab.core.inspection.compare import compare_tokens
+from tokenlab.core.inspection.decode import DecodedToken, TokenFormatError, decode_token
+from tokenlab.core.inspection.signature import signature_check
+from tokenlab.core.inspection.token_report import CHECK_ORDER, TokenReport, check_token
 
 ISSUER = "https://acme.my.erp.net/id"
 NOW = 1_800_000_000.0

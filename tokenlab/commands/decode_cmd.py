@@ -12,20 +12,15 @@ import argparse
 from typing import Any
 
 from tokenlab.commands.context import CommandContext
-from tokenlab.core.claims import printable, value_text
+from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.errors import EXIT_FAILURE, EXIT_OK, UsageError
 from tokenlab.core.explain import PROTOCOL_SCOPES  # never in an API's requirements
+from tokenlab.core.inspection.claims import printable, value_text
+from tokenlab.core.inspection.compare import compare_tokens
+from tokenlab.core.inspection.decode import MAX_TOKEN_CHARS, DecodedToken, decode_token
+from tokenlab.core.inspection.token_report import DEFAULT_LEEWAY_S, TokenReport, check_token
 from tokenlab.core.profiles import Profile
 from tokenlab.core.redact import Redactor
-from tokenlab.core.tokens import (
-    DEFAULT_LEEWAY_S,
-    MAX_TOKEN_CHARS,
-    DecodedToken,
-    TokenReport,
-    check_token,
-    compare_tokens,
-    decode_token,
-)
 
 KINDS = ("access", "id", "refresh", "any")
 
@@ -179,7 +174,7 @@ async def _verify(
 ) -> TokenReport:
     from tokenlab.core.authority import AuthorityCache
     from tokenlab.core.http import HttpOptions, build_client
-    from tokenlab.core.tokens import introspect, verify_token
+    from tokenlab.core.inspection.verify import verify_token
 
     profile = want.profile
     options = HttpOptions.from_profile(profile) if profile else HttpOptions(timeout=args.timeout)
@@ -201,6 +196,7 @@ async def _verify(
             )
         if decoded.kind in ("reference", "opaque") and profile is not None:
             from tokenlab.core.flows.base import FlowContext
+            from tokenlab.core.flows.introspection import introspect
 
             flow_ctx = FlowContext(
                 profile=profile,
@@ -250,12 +246,13 @@ def render(report: TokenReport) -> list[str]:
     lines.append("checks")
     for c in report.checks:
         shown = f"  {STATUS_LABEL[c.status]}  {c.name:<13} {c.observed or '-'}"
+        reason = hint_with_remedy(c.reason, c.remedy)  # the remedy as this CLI's flags
         if c.status == "skip":
-            lines.append(f"{shown}  ({c.reason})")
+            lines.append(f"{shown}  ({reason})")
             continue
         lines.append(shown)
         if c.status != "pass":
-            lines.append(f"        {'':<13} {c.reason}")
+            lines.append(f"        {'':<13} {reason}")
             if c.expected and c.status in ("warn", "fail"):
                 lines.append(f"        {'':<13} expected: {c.expected}")
     first = report.first_failure

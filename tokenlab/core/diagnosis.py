@@ -13,11 +13,11 @@ from tokenlab.core.errors import TokenlabError
 
 if TYPE_CHECKING:
     from tokenlab.core.authority import AuthorityReport
-    from tokenlab.core.claims import Check
+    from tokenlab.core.inspection.checks import Check
+    from tokenlab.core.inspection.token_report import TokenReport
     from tokenlab.core.probe import ProbeResult
     from tokenlab.core.profiles import Profile
     from tokenlab.core.token_set import FlowResult
-    from tokenlab.core.tokens import TokenReport
 
 StepStatus = Literal["pass", "warn", "fail", "skip"]
 

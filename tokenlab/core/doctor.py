@@ -24,7 +24,7 @@ from tokenlab.core.secrets import SecretStore
 if TYPE_CHECKING:
     import httpx
 
-    from tokenlab.core.tokens import TokenReport
+    from tokenlab.core.inspection.token_report import TokenReport
 
 
 @dataclass
@@ -46,7 +46,9 @@ async def check_issued_token(
     """The profile's expectations applied to a token: signature via JWKS for a JWT (times
     by the server's clock, as its discovery answer measured), the offline checks for an
     opaque one (only the API or introspection can judge those)."""
-    from tokenlab.core.tokens import check_token, decode_token, verify_token
+    from tokenlab.core.inspection.decode import decode_token
+    from tokenlab.core.inspection.token_report import check_token
+    from tokenlab.core.inspection.verify import verify_token
 
     decoded = decode_token(token)
     if decoded.kind != "jwt":

@@ -26,12 +26,12 @@ import httpx
 
 from tokenlab.core.authority import DEFAULT_GLOBAL_AUTHORITIES, classify
 from tokenlab.core.errors import TokenlabError, UsageError
+from tokenlab.core.inspection.decode import TokenFormatError, decode_token
 from tokenlab.core.profiles import Profile
 from tokenlab.core.redact import Redactor, mask
 from tokenlab.core.reference_tokens import PREFIX as REFERENCE_PREFIX
 from tokenlab.core.reference_tokens import reference_token_headers
 from tokenlab.core.token_set import TokenSet
-from tokenlab.core.tokens import TokenFormatError, decode_token
 from tokenlab.core.urls import join_url
 from tokenlab.core.www_authenticate import (
     Challenge,

@@ -39,7 +39,7 @@ from tokenlab.core.flows.loopback import (
     ssh_forward_line,
 )
 from tokenlab.core.flows.token_endpoint import token_request
-from tokenlab.core.id_token import validate_id_token
+from tokenlab.core.inspection.id_token import validate_id_token
 from tokenlab.core.profiles import Profile
 from tokenlab.core.secrets import SecretKind
 from tokenlab.core.token_set import FlowResult, TokenSet, token_set_from
