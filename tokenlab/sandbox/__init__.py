@@ -12,31 +12,34 @@ An independent peer of the client: it imports nothing from the rest of tokenlab.
 
 Routes: ``/id`` (instance identity service), ``/global/id`` (global authority: sign-in only, its
 tokens are refused by the API), ``/sys/auto-discovery`` and ``/tools/auto-discovery``,
-``/api/domain/odata/Crm_Sales_Customers`` (Domain API), ``/ui/`` and ``/api/legacy/`` (browser
-routes that redirect to the sign-in page). ``Settings(auto_sign_in=True)`` signs the demo user in
+``/api/domain/odata/Crm_Sales_Customers`` (Domain API, answering like ASP.NET Core JwtBearer),
+``/cases/{case}/api/domain/odata/`` (misconfigured API servers, see ``api_nodes.py``), ``/ui/`` and
+``/api/legacy/`` (browser routes that redirect to the sign-in page). ``Settings(auto_sign_in=True)`` signs the demo user in
 without a form, for headless demos.
 """
 
+from .api_nodes import CASE_NODES, ApiNode, api_root
+from .catalog import DemoProfile, demo_catalog
 from .config import Clock, Settings
 from .registrations import (
     DEMO_REFERENCE_TOKEN,
     DEMO_REVOKED_REFERENCE_TOKEN,
     DEMO_SECRETS,
     DEMO_USER,
-    DemoProfile,
     ReferenceToken,
     TrustedApplication,
     User,
-    demo_catalog,
     hash_secret,
 )
 from .sandbox import Sandbox, banner, serve_forever
 
 __all__ = [
+    "CASE_NODES",
     "DEMO_REFERENCE_TOKEN",
     "DEMO_REVOKED_REFERENCE_TOKEN",
     "DEMO_SECRETS",
     "DEMO_USER",
+    "ApiNode",
     "Clock",
     "DemoProfile",
     "ReferenceToken",
@@ -44,6 +47,7 @@ __all__ = [
     "Settings",
     "TrustedApplication",
     "User",
+    "api_root",
     "banner",
     "demo_catalog",
     "hash_secret",
