@@ -4,7 +4,9 @@ The platform's APIs run on .NET and trust the instance's IdentityServer, so a re
 back the way ``JwtBearerHandler`` words it. This module reproduces that answer, in the order
 ``Microsoft.IdentityModel``'s ``JsonWebTokenHandler`` (7.x) checks a token:
 
-1. read it: a value that is not a JWT fails with the library's ``IDX141xx`` message;
+1. read it: a value that is not a JWT fails with the library's ``IDX141xx`` message (stock
+   JwtBearer leaves that one out of the header; the sandbox reports it, as an API whose
+   ``OnChallenge`` passes ``AuthenticateFailure.Message`` on does);
 2. the signature: a known ``kid`` that does not verify is "The signature is invalid"; an unknown
    ``kid`` (after trying every key) first re-checks the lifetime and the issuer, whose failure wins,
    and only then is "The signature key was not found" (so a foreign authority's token is named for
@@ -131,6 +133,8 @@ def _verifies(token: str, key: SigningKey) -> bool:
 def _check_signature(
     token: str, header: dict[str, Any], claims: dict[str, Any], rules: Validation, now: float
 ) -> None:
+    if token.endswith("."):  # unsigned (alg none): IDX10504, RequireSignedTokens
+        raise TokenRejected(SIGNATURE_INVALID)
     named = [k for k in rules.keys if k.kid == header.get("kid")]
     if named:
         if not _verifies(token, named[0]):
