@@ -79,17 +79,35 @@ def test_jose_api_without_a_token(idp: TestProvider, http: httpx.Client) -> None
 
 
 JOSE_401S: dict[str, tuple[Any, str]] = {
-    "expired": (lambda idp, t: idp.mint_token(expires_in=-120), '"exp" claim timestamp check failed'),
-    "not yet valid": (lambda idp, t: idp.mint_token({"nbf": int(time.time()) + 3600}), '"nbf" claim timestamp check failed'),
-    "issuer": (lambda idp, t: idp.mint_token({"iss": "https://id.erp.net/id"}), 'unexpected "iss" claim value'),
-    "trailing slash issuer": (lambda idp, t: idp.mint_token({"iss": idp.issuer + "/"}), 'unexpected "iss" claim value'),
-    "audience": (lambda idp, t: idp.mint_token({"aud": "TableAPI"}), 'unexpected "aud" claim value'),
+    "expired": (
+        lambda idp, t: idp.mint_token(expires_in=-120),
+        '"exp" claim timestamp check failed',
+    ),
+    "not yet valid": (
+        lambda idp, t: idp.mint_token({"nbf": int(time.time()) + 3600}),
+        '"nbf" claim timestamp check failed',
+    ),
+    "issuer": (
+        lambda idp, t: idp.mint_token({"iss": "https://id.erp.net/id"}),
+        'unexpected "iss" claim value',
+    ),
+    "trailing slash issuer": (
+        lambda idp, t: idp.mint_token({"iss": idp.issuer + "/"}),
+        'unexpected "iss" claim value',
+    ),
+    "audience": (
+        lambda idp, t: idp.mint_token({"aud": "TableAPI"}),
+        'unexpected "aud" claim value',
+    ),
     "typ": (lambda idp, t: idp.mint_token(typ="JWT"), 'unexpected "typ" JWT header value'),
     "tampered": (lambda idp, t: tampered(t), "signature verification failed"),
-    "unpublished key": (lambda idp, t: idp.mint_token(unpublished_key=True), "no applicable key found in the JSON Web Key Set"),
+    "unpublished key": (
+        lambda idp, t: idp.mint_token(unpublished_key=True),
+        "no applicable key found in the JSON Web Key Set",
+    ),
     "not a JWT": (lambda idp, t: "not-a-jwt", "Invalid Compact JWS"),
     "reference token": (lambda idp, t: idp.reference_tokens.valid[0], "Invalid Compact JWS"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", list(JOSE_401S))

@@ -79,12 +79,15 @@ def authority_time(http: httpx.Client, sandbox: Sandbox) -> float:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("demo-api-wrong-audience", lambda sb, c: refused("The audience 'DomainAPI, TableAPI' is invalid")),
+        (
+            "demo-api-wrong-audience",
+            lambda sb, c: refused("The audience 'DomainAPI, TableAPI' is invalid"),
+        ),
         ("demo-api-wrong-issuer", lambda sb, c: refused(f"The issuer '{sb.url}/id' is invalid")),
         ("demo-api-stale-keys", lambda sb, c: refused("The signature key was not found")),
         ("demo-api-unexplained", lambda sb, c: "Bearer"),
     ],
-)  # fmt: skip
+)
 def test_misconfigured_api_servers_refuse_a_good_token_in_jwtbearer_words(
     http: httpx.Client, sandbox: Sandbox, name: str, expected: Any
 ) -> None:
@@ -233,22 +236,46 @@ def _signed(sandbox: Sandbox, typ: str = "at+jwt", **changes: Any) -> str:
 NOW = int(time.time())
 FORMAT = "The token needs to be in JWS or JWE Compact Serialization Format."
 INSTANCE_401S: dict[str, tuple[Any, str]] = {
-    "no dots": (lambda sb: "not-a-token", f"IDX14100: JWT is not well formed, there are no dots (.). {FORMAT}"),
-    "one dot": (lambda sb: "abc.def", f"IDX14120: JWT is not well formed, there is only one dot (.). {FORMAT}"),
-    "three dots": (lambda sb: "a.b.c.d", f"IDX14121: JWT is not a well formed JWE, there must be four dots (.). {FORMAT}"),
+    "no dots": (
+        lambda sb: "not-a-token",
+        f"IDX14100: JWT is not well formed, there are no dots (.). {FORMAT}",
+    ),
+    "one dot": (
+        lambda sb: "abc.def",
+        f"IDX14120: JWT is not well formed, there is only one dot (.). {FORMAT}",
+    ),
+    "three dots": (
+        lambda sb: "a.b.c.d",
+        f"IDX14121: JWT is not a well formed JWE, there must be four dots (.). {FORMAT}",
+    ),
     "bad header": (lambda sb: "%%%.e30.sig", "IDX14102: Unable to decode the header '"),
     "tampered": (lambda sb: _tampered(_signed(sb)), "The signature is invalid"),
     "alg none": (lambda sb: _alg_none(_signed(sb)), "The signature is invalid"),
     "unknown key": (lambda sb: _foreign(sb), "The signature key was not found"),
-    "unknown key, expired": (lambda sb: _foreign(sb, exp=NOW - 120), f"The token expired at '{dotnet_time(NOW - 120)}'"),
-    "unknown key, foreign issuer": (lambda sb: _foreign(sb, iss="https://id.example/id"), "The issuer 'https://id.example/id' is invalid"),
-    "expired": (lambda sb: _signed(sb, exp=NOW - 60), f"The token expired at '{dotnet_time(NOW - 60)}'"),
-    "not yet valid": (lambda sb: _signed(sb, nbf=NOW + 900), f"The token is not valid before '{dotnet_time(NOW + 900)}'"),
+    "unknown key, expired": (
+        lambda sb: _foreign(sb, exp=NOW - 120),
+        f"The token expired at '{dotnet_time(NOW - 120)}'",
+    ),
+    "unknown key, foreign issuer": (
+        lambda sb: _foreign(sb, iss="https://id.example/id"),
+        "The issuer 'https://id.example/id' is invalid",
+    ),
+    "expired": (
+        lambda sb: _signed(sb, exp=NOW - 60),
+        f"The token expired at '{dotnet_time(NOW - 60)}'",
+    ),
+    "not yet valid": (
+        lambda sb: _signed(sb, nbf=NOW + 900),
+        f"The token is not valid before '{dotnet_time(NOW + 900)}'",
+    ),
     "no exp": (lambda sb: _signed(sb, exp=None), "The token has no expiration"),
-    "audience": (lambda sb: _signed(sb, aud="SomeOtherAPI"), "The audience 'SomeOtherAPI' is invalid"),
+    "audience": (
+        lambda sb: _signed(sb, aud="SomeOtherAPI"),
+        "The audience 'SomeOtherAPI' is invalid",
+    ),
     "no audience": (lambda sb: _signed(sb, aud=None), "The audience '(null)' is invalid"),
     "issuer": (lambda sb: _signed(sb, iss=f"{sb.url}/id/"), "The issuer '{url}/id/' is invalid"),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", list(INSTANCE_401S))

@@ -56,7 +56,7 @@ NO_EXPIRATION = "The token has no expiration"
 
 
 class TokenRejected(Exception):
-    """The token failed a check; ``description`` is what JwtBearer says ("" when it says nothing)."""
+    """A check failed; ``description`` is what JwtBearer says about it ("" when it says nothing)."""
 
     def __init__(self, description: str) -> None:
         super().__init__(description or "(no description)")
@@ -80,7 +80,7 @@ def dotnet_time(timestamp: float) -> str:
 
 
 def validate(token: str, rules: Validation, now: float) -> dict[str, Any]:
-    """The token's claims, or :class:`TokenRejected` with JwtBearer's words for the first failure."""
+    """The token's claims, or :class:`TokenRejected` in JwtBearer's words for the first failure."""
     header, claims = _read(token)
     _check_signature(token, header, claims, rules, now)
     _check_lifetime(claims, rules, now)

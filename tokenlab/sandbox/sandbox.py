@@ -204,7 +204,7 @@ def banner(sandbox: Sandbox) -> str:
         f"tokenlab sandbox instance at {url}",
         f"  identity service  {url}/id   (global authority: {url}/global/id)",
         f"  Domain API        {url}/api/domain/odata/",
-        f"  API case servers  {url}/cases/{{case}}/api/domain/odata/   (see the demo-api-* clients)",
+        f"  API case servers  {url}/cases/{{case}}/api/domain/odata/   (the demo-api-* clients)",
         f"  started in {sandbox.startup_seconds * 1000:.0f} ms",
         "",
         "Everything below is a public demo value, not a real credential.",
