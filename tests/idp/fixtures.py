@@ -31,6 +31,7 @@ SERVER = IDP_DIR / "server.mjs"
 INSTALL_HINT = "npm ci --prefix tests/idp"
 START_TIMEOUT = 10.0
 AUDIENCE = "DomainAPI"
+FORBIDDEN_ENTITY_SET = "Systems_Security_Users"  # the resource server's 403 for a good token
 LOOPBACK_REDIRECT = "http://127.0.0.1/callback"  # native clients: any port is accepted
 POST_LOGOUT_REDIRECT = "http://127.0.0.1/signed-out"
 
@@ -81,6 +82,7 @@ class TestProvider:
     base_url: str  # http://127.0.0.1:PORT
     issuer: str  # {base_url}/id
     api_url: str  # {base_url}/api/domain/odata/ (also the resource indicator)
+    jose_api_url: str  # {base_url}/jose/api/domain/odata/: the same API behind jose middleware
     audience: str  # `aud` of API access tokens
     user: TestUser
     clients: Mapping[str, TestClient]
@@ -132,16 +134,23 @@ class TestProvider:
         expires_in: int = 3600,
         omit: tuple[str, ...] = (),
         typ: str = "at+jwt",
+        unpublished_key: bool = False,
     ) -> str:
         """An access token signed with the provider's own key, with claims overridden.
 
         Defaults: this issuer, audience ``DomainAPI``, ``scope: ["read"]``. A negative
-        ``expires_in`` gives an expired token; ``claims={"iss": ...}`` a wrong issuer.
+        ``expires_in`` gives an expired token; ``claims={"iss": ...}`` a wrong issuer;
+        ``unpublished_key`` signs with a key the JWKS does not list (its ``kid`` is unknown).
         """
-        response = self._http.post(
-            f"{self.base_url}/test/mint-token",
-            json={"claims": dict(claims or {}), "expires_in": expires_in, "omit": omit, "typ": typ},
-        )
+        spec: dict[str, Any] = {
+            "claims": dict(claims or {}),
+            "expires_in": expires_in,
+            "omit": omit,
+            "typ": typ,
+        }
+        if unpublished_key:
+            spec["signed_by"] = "unpublished"
+        response = self._http.post(f"{self.base_url}/test/mint-token", json=spec)
         response.raise_for_status()
         token: str = response.json()["access_token"]
         return token
@@ -362,6 +371,7 @@ def idp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestProvider]:
             base_url=base_url,
             issuer=f"{base_url}/id",
             api_url=f"{base_url}/api/domain/odata/",
+            jose_api_url=f"{base_url}/jose/api/domain/odata/",
             audience=AUDIENCE,
             user=user,
             clients=MappingProxyType(clients),

@@ -1,6 +1,9 @@
 // Test identity provider for tokenlab: an oidc-provider instance shaped like a platform
 // instance's identity service (issuer `{base}/id`, IdentityServer-style `/connect/*` routes),
-// plus a small OData-like resource server at `/api/domain/odata/` in the same process.
+// plus a small OData-like resource server at `/api/domain/odata/` in the same process, and the
+// same API behind jose-based Node middleware at `/jose/api/domain/odata/` (its 401s carry jose's
+// own error messages). Both answer `Systems_Security_Users` with a 403 (authenticated, not
+// allowed), an unknown entity set with a 404 and a bad `$filter` with a 500 business error.
 //
 // Usage: node server.mjs [CONFIG.json]   (or TOKENLAB_IDP_CONFIG=CONFIG.json node server.mjs)
 // Without a config it runs with the demo clients below (IDP_PORT picks the port).
@@ -155,6 +158,13 @@ const signingJwk = {
 };
 const { d, p, q, dp, dq, qi, ...publicJwk } = signingJwk; // eslint-disable-line no-unused-vars
 const localJwks = jose.createLocalJWKSet({ keys: [publicJwk] });
+
+// A second key, never published: made on first use so start-up does not pay for it.
+let unpublished;
+function unpublishedKey() {
+  unpublished ??= [crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, `unpublished-${crypto.randomBytes(4).toString('hex')}`];
+  return unpublished;
+}
 
 // --- token request log (which client auth method was really used) -----------------------------
 
@@ -404,6 +414,7 @@ async function route(provider, handleOidc, base, req, res) {
   if (pathname.startsWith('/api/domain/odata/') || pathname === '/api/domain/odata') {
     return api(provider, base, req, res, url);
   }
+  if (pathname.startsWith(JOSE_ROOT)) return joseApi(provider, base, req, res, url);
 
   if (pathname === '/sys/auto-discovery' || pathname === '/tools/auto-discovery') {
     return sendJson(res, 200, {
@@ -553,8 +564,14 @@ const customers = [
   { Id: '6f1f0a52-0000-4000-8000-000000000003', Number: 'C0003', Name: 'Initech', Active: false },
 ];
 const entitySets = { Crm_Sales_Customers: customers };
+// An entity set no client of this provider may read: a 403 for a token that passed every check.
+const FORBIDDEN_SET = 'Systems_Security_Users';
+const FILTER = /^\s*(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|(-?\d+)|(true|false))\s*$/;
 
 const REALM = 'DomainAPI';
+const ODATA_ROOT = '/api/domain/odata/';
+// The same API behind jose-based Node middleware (express-oauth2-jwt-bearer style).
+const JOSE_ROOT = '/jose/api/domain/odata/';
 
 // RFC 6750 WWW-Authenticate; no error code when the request simply had no credentials.
 function bearerChallenge(error, description, scope) {
@@ -605,7 +622,10 @@ function describeJwtError(err, issuer) {
 }
 
 const requiredScope = (method) => (['GET', 'HEAD'].includes(method) ? 'read' : 'update');
+const scopesOf = (payload) => (Array.isArray(payload.scope) ? payload.scope : String(payload.scope ?? '').split(' '));
+const subjectOf = (payload) => String(payload.client_system_user ?? payload.sub ?? payload.client_id ?? '');
 
+// The platform-shaped API: its own words for each refusal, reference tokens in either header.
 async function api(provider, base, req, res, url) {
   const apiKey = req.headers['x-api-key'];
   const authorization = req.headers.authorization;
@@ -618,18 +638,21 @@ async function api(provider, base, req, res, url) {
   if (!token) return unauthorized(res);
 
   let scopes;
+  let subject;
   if (token.startsWith('enrt_')) {
     // Reference tokens are opaque: look them up, never parse them.
     if (revokedReferenceTokens.has(token)) return unauthorized(res, 'The reference token has been revoked');
     const ref = validReferenceTokens.get(token);
     if (!ref) return unauthorized(res, 'The reference token is unknown');
     scopes = ref.scopes ?? apiScopes;
+    subject = user.username;
   } else if (apiKey) {
     return unauthorized(res, 'X-Api-Key accepts reference tokens (enrt_...) only');
   } else {
     try {
       const payload = await verifyAccessToken(provider, token, { audience });
-      scopes = Array.isArray(payload.scope) ? payload.scope : String(payload.scope ?? '').split(' ');
+      scopes = scopesOf(payload);
+      subject = subjectOf(payload);
     } catch (err) {
       // jwtVerify checks the signature before claims, so a forged token never reports claims.
       return unauthorized(res, describeJwtError(err, provider.issuer));
@@ -642,19 +665,73 @@ async function api(provider, base, req, res, url) {
     return sendJson(res, 403, { error: 'insufficient_scope', error_description: description, scope: needed },
       bearerChallenge('insufficient_scope', description, needed));
   }
+  return serveData(req, res, url, `${base}${ODATA_ROOT}`, subject);
+}
 
-  const setName = decodeURIComponent(url.pathname.replace(/^\/api\/domain\/odata\/?/, '').split('/')[0].replace(/\(.*$/, ''));
+// jose-based Node middleware: the 401 reports the message of the error jose threw, JSON-quoted
+// as express-oauth2-jwt-bearer writes it; it knows no reference tokens and no X-Api-Key.
+function joseChallenge(error, description, scope) {
+  let challenge = 'Bearer realm="api"';
+  if (error) challenge += `, error="${error}", error_description=${JSON.stringify(description)}`;
+  if (scope) challenge += `, scope="${scope}"`;
+  return { 'WWW-Authenticate': challenge };
+}
+
+async function joseApi(provider, base, req, res, url) {
+  const token = bearerToken(req);
+  if (!token) {
+    return sendJson(res, 401, { error: 'unauthorized', error_description: 'Unauthorized' }, joseChallenge());
+  }
+  let payload;
+  try {
+    ({ payload } = await jose.jwtVerify(token, localJwks, {
+      issuer: provider.issuer, audience, typ: 'at+jwt', algorithms: ['RS256'], clockTolerance: 5,
+    }));
+  } catch (err) {
+    return sendJson(res, 401, { error: 'invalid_token', error_description: err.message },
+      joseChallenge('invalid_token', err.message));
+  }
+  const needed = requiredScope(req.method);
+  if (!scopesOf(payload).includes(needed)) {
+    return sendJson(res, 403, { error: 'insufficient_scope', error_description: 'Insufficient Scope' },
+      joseChallenge('insufficient_scope', 'Insufficient Scope', needed));
+  }
+  return serveData(req, res, url, `${base}${JOSE_ROOT}`, subjectOf(payload));
+}
+
+// Business errors in the platform's shape: the token was accepted, the request failed.
+const businessError = (res, status, message, code, type, info = '') => sendJson(res, status, { message, code, type, info });
+
+// The data behind both APIs, once the token was accepted.
+async function serveData(req, res, url, root, subject) {
+  const setName = decodeURIComponent(url.pathname.slice(new URL(root).pathname.length).split('/')[0].replace(/\(.*$/, ''));
   if (!setName) {
-    return sendJson(res, 200, { '@odata.context': `${base}/api/domain/odata/$metadata`, value: Object.keys(entitySets).map((name) => ({ name, kind: 'EntitySet', url: name })) });
+    return sendJson(res, 200, { '@odata.context': `${root}$metadata`, value: Object.keys(entitySets).map((name) => ({ name, kind: 'EntitySet', url: name })) });
+  }
+  if (setName === FORBIDDEN_SET) {
+    return businessError(res, 403, `The user '${subject}' has no permission to read '${setName}'.`,
+      'AccessDenied', 'System.UnauthorizedAccessException', `Grant the user's role the right to read ${setName}.`);
   }
   const rows = entitySets[setName];
   if (!rows) {
-    return sendJson(res, 404, { message: `Entity set "${setName}" not found`, code: 'NotFound', type: 'NotFound', info: '' });
+    return businessError(res, 404, `Entity set "${setName}" not found`, 'NotFound', 'NotFound');
   }
   if (req.method === 'GET' || req.method === 'HEAD') {
+    let value = rows;
+    const filter = url.searchParams.get('$filter');
+    if (filter !== null) {
+      const match = FILTER.exec(filter);
+      if (!match || !(match[1] in rows[0])) {
+        return businessError(res, 500, `Invalid $filter expression: ${filter}`, 'InvalidFilter',
+          'Microsoft.OData.ODataException', "Supported here: Field eq 'text' | Field eq 123 | Field eq true");
+      }
+      const [, field, text, number, bool] = match;
+      const wanted = text !== undefined ? text.replace(/''/g, "'") : number !== undefined ? Number(number) : bool === 'true';
+      value = value.filter((row) => row[field] === wanted);
+    }
     const top = Number.parseInt(url.searchParams.get('$top') ?? '', 10);
-    const value = Number.isInteger(top) && top >= 0 ? rows.slice(0, top) : rows;
-    return sendJson(res, 200, { '@odata.context': `${base}/api/domain/odata/$metadata#${setName}`, value });
+    if (Number.isInteger(top) && top >= 0) value = value.slice(0, top);
+    return sendJson(res, 200, { '@odata.context': `${root}$metadata#${setName}`, value });
   }
   // Writes are accepted but not stored: tests only need to see that `update` was enforced.
   const body = await readBody(req);
@@ -712,9 +789,11 @@ async function mintToken(provider, base, req, res) {
   };
   // Some tests need a claim to be absent rather than different.
   for (const name of spec.omit ?? []) delete payload[name];
+  // `signed_by: "unpublished"`: a key the JWKS does not list (another authority, or a rotation).
+  const [key, kid] = spec.signed_by === 'unpublished' ? unpublishedKey() : [privateKey, signingJwk.kid];
   const token = await new jose.SignJWT(payload)
-    .setProtectedHeader({ alg: 'RS256', typ: spec.typ ?? 'at+jwt', kid: signingJwk.kid })
-    .sign(privateKey); // the KeyObject generated at start: no import per request
+    .setProtectedHeader({ alg: 'RS256', typ: spec.typ ?? 'at+jwt', kid })
+    .sign(key); // KeyObjects made once: no import per request
   return sendJson(res, 200, { access_token: token, claims: payload });
 }
 

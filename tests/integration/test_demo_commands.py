@@ -29,6 +29,16 @@ DEMO_NAMES = {
     "demo-scope-not-allowed",
     "demo-redirect-mismatch",
     "demo-global-authority",
+    "demo-api-clock-behind",
+    "demo-api-clock-ahead",
+    "demo-api-wrong-audience",
+    "demo-api-wrong-issuer",
+    "demo-api-stale-keys",
+    "demo-api-unexplained",
+    "demo-api-forbidden",
+    "demo-api-not-found",
+    "demo-api-business-error",
+    "demo-api-refused",
 }
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.context import CommandContext
 from tokenlab.core.errors import UsageError
-from tokenlab.core.profiles import Profile, ProfileStore, new_profile, profile_summary
+from tokenlab.core.profiles import ProbeRequest, Profile, ProfileStore, new_profile, profile_summary
 
 if TYPE_CHECKING:
     from tokenlab.sandbox import DemoProfile
@@ -54,6 +54,8 @@ def to_profile(demo: DemoProfile) -> Profile:
         redirect_uri=demo.redirect_uri or "",
         public_secret=demo.public_secret or "",
         public_reference_token=demo.reference_token or "",
+        api_url=demo.api_url or "",
+        probe=ProbeRequest(path=demo.probe_path) if demo.probe_path else ProbeRequest(),
     )
 
 

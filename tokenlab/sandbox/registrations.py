@@ -1,4 +1,4 @@
-"""Trusted Applications, users, reference tokens and the demo catalog built on them.
+"""Trusted Applications, users, reference tokens and permissions of the sandbox instance.
 
 Every secret here is a public demo value: printed by ``tokenlab sandbox`` and safe to show.
 """
@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 ClientType = Literal["Confidential", "Public", "None"]
-Scenario = Literal["web-app", "spa", "web-portal", "service-app", "automation"]
-AuthMethod = Literal["none", "client_secret_basic", "client_secret_post"]
 
 
 def hash_secret(secret: str) -> str:
@@ -104,6 +102,8 @@ READ_ONLY_APP = f"{_VENDOR}/read-only"
 REDIRECT_MISMATCH_APP = f"{_VENDOR}/spa-redirect-mismatch"
 DEVICE_APP = f"{_VENDOR}/device"
 GLOBAL_APP = f"{_VENDOR}/global-signin"
+NO_PERMISSION_APP = f"{_VENDOR}/no-permission"
+NO_PERMISSION_USER = "sandbox-no-permission"
 
 DEMO_SECRETS: dict[str, str] = {
     SERVICE_APP: "demo-service-secret",
@@ -113,6 +113,7 @@ DEMO_SECRETS: dict[str, str] = {
     NO_SYSTEM_USER_APP: "demo-no-system-user-secret",
     READ_ONLY_APP: "demo-read-only-secret",
     GLOBAL_APP: "demo-global-secret",
+    NO_PERMISSION_APP: "demo-no-permission-secret",
 }
 
 LOOPBACK = "http://127.0.0.1/callback,http://localhost/callback"
@@ -186,6 +187,13 @@ def default_apps() -> list[TrustedApplication]:
             login_urls="http://127.0.0.1/signin-oidc",
         ),
         TrustedApplication(
+            NO_PERMISSION_APP,
+            "Service application whose system user may not read customers",
+            secret_hash=secret(NO_PERMISSION_APP),
+            system_user_allowed=True,
+            system_user=NO_PERMISSION_USER,
+        ),
+        TrustedApplication(
             DEVICE_APP,
             "Demo device (input-constrained) client",
             client_type="Public",
@@ -210,152 +218,13 @@ def global_apps() -> list[TrustedApplication]:
     ]
 
 
+def default_denials() -> dict[str, frozenset[str]]:
+    """Users and system users without a right on an entity set (the instance's permissions)."""
+    return {NO_PERMISSION_USER: frozenset({"Crm_Sales_Customers"})}
+
+
 def default_reference_tokens() -> list[ReferenceToken]:
     return [
         ReferenceToken(DEMO_REFERENCE_TOKEN, owner=DEMO_USER.username),
         ReferenceToken(DEMO_REVOKED_REFERENCE_TOKEN, owner=DEMO_USER.username, revoked=True),
-    ]
-
-
-@dataclass(frozen=True)
-class DemoProfile:
-    name: str
-    description: str
-    scenario: Scenario
-    instance: str
-    authority: str | None  # None: derived as f"{instance}/id"
-    client_id: str | None  # None for automation (reference token, no OAuth client)
-    auth_method: AuthMethod
-    scopes: tuple[str, ...]
-    redirect_uri: str | None
-    public_secret: str | None
-    reference_token: str | None
-    expected_error: str | None
-
-
-def demo_catalog(base_url: str) -> list[DemoProfile]:
-    """One profile per scenario that works, and one per classic mistake."""
-    base = base_url.rstrip("/")
-    cb = "http://127.0.0.1/callback"
-
-    def p(
-        name: str,
-        description: str,
-        scenario: Scenario,
-        client_id: str | None,
-        auth_method: AuthMethod,
-        scopes: tuple[str, ...],
-        *,
-        redirect_uri: str | None = None,
-        authority: str | None = None,
-        reference_token: str | None = None,
-        expected_error: str | None = None,
-    ) -> DemoProfile:
-        return DemoProfile(
-            name=name,
-            description=description,
-            scenario=scenario,
-            instance=base,
-            authority=authority,
-            client_id=client_id,
-            auth_method=auth_method,
-            scopes=scopes,
-            redirect_uri=redirect_uri,
-            public_secret=DEMO_SECRETS.get(client_id or ""),
-            reference_token=reference_token,
-            expected_error=expected_error,
-        )
-
-    return [
-        p(
-            "demo-service-app",
-            "Service application: client_credentials with a secret (Basic auth); works.",
-            "service-app",
-            SERVICE_APP,
-            "client_secret_basic",
-            ("read", "update"),
-        ),
-        p(
-            "demo-web-app",
-            "Web application: code + PKCE, code id_token via form_post, refresh token; works.",
-            "web-app",
-            WEB_APP,
-            "client_secret_post",
-            ("openid", "profile", "offline_access", "read", "update"),
-            redirect_uri=cb,
-        ),
-        p(
-            "demo-spa",
-            "Single-page application: public client, code + PKCE, no secret; works.",
-            "spa",
-            SPA,
-            "none",
-            ("openid", "profile", "read", "update"),
-            redirect_uri=cb,
-        ),
-        p(
-            "demo-portal",
-            "Web portal: sign the user in (openid profile), call the API with client_credentials.",
-            "web-portal",
-            PORTAL,
-            "client_secret_basic",
-            ("openid", "profile", "read", "update"),
-            redirect_uri=cb,
-        ),
-        p(
-            "demo-automation",
-            "Automation: a reference token (enrt_...) sent as a Bearer token; works.",
-            "automation",
-            None,
-            "none",
-            (),
-            reference_token=DEMO_REFERENCE_TOKEN,
-        ),
-        p(
-            "demo-disabled",
-            "Mistake: the Trusted Application is disabled (IsEnabled off).",
-            "service-app",
-            DISABLED_APP,
-            "client_secret_basic",
-            ("read", "update"),
-            expected_error="invalid_client",
-        ),
-        p(
-            "demo-no-system-user",
-            "Mistake: client_credentials without SystemUserAllowed/SystemUser on the app.",
-            "service-app",
-            NO_SYSTEM_USER_APP,
-            "client_secret_basic",
-            ("read", "update"),
-            expected_error="unauthorized_client",
-        ),
-        p(
-            "demo-scope-not-allowed",
-            "Mistake: asks for 'update' but the Trusted Application allows only 'read'.",
-            "service-app",
-            READ_ONLY_APP,
-            "client_secret_basic",
-            ("read", "update"),
-            expected_error="invalid_scope",
-        ),
-        p(
-            "demo-redirect-mismatch",
-            "Mistake: the redirect URI is not registered exactly on the Trusted Application.",
-            "spa",
-            REDIRECT_MISMATCH_APP,
-            "none",
-            ("openid", "profile", "read"),
-            redirect_uri=cb,
-            expected_error="invalid_redirect_uri",
-        ),
-        p(
-            "demo-global-authority",
-            "Mistake: token from the global authority; the instance API rejects its issuer.",
-            "service-app",
-            GLOBAL_APP,
-            "client_secret_basic",
-            ("read", "update"),
-            authority=f"{base}/global/id",
-            expected_error="invalid_token",
-        ),
     ]

@@ -13,19 +13,22 @@ from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from . import pages
-from .api import DomainApi
+from .api import DomainApi, InstanceSite
+from .api_nodes import CASE_NODES
 from .authority import Authority
+from .catalog import demo_catalog
 from .config import Clock, Settings
 from .identity import IdentityService
 from .keys import SigningKey
+from .odata import EntitySets
 from .registrations import (
     DEMO_USER,
     DEVICE_APP,
     ReferenceToken,
     TrustedApplication,
     default_apps,
+    default_denials,
     default_reference_tokens,
-    demo_catalog,
     global_apps,
 )
 from .server import HttpServer, Request, Response, Router, html_response
@@ -70,13 +73,22 @@ class Sandbox:
             self.settings,
             self.clock,
         )
-        self.api = DomainApi(self.instance)
+        self.data = EntitySets(default_denials())
+        self.api = DomainApi(self.instance, self.data)
+        # The misconfigured API servers; their old key set is made on first use only.
+        stale_key = SigningKey()
+        self.case_apis = {
+            node.case: DomainApi(self.instance, self.data, node, stale_key) for node in CASE_NODES
+        }
+        site = InstanceSite(self.instance)
         router = Router()
         router.include(IdentityService(self.instance).routes())
         router.include(IdentityService(self.global_authority).routes())
-        router.include(self.api.routes())
-        for prefix, handler in self.api.prefix_routes():
+        router.include(site.routes())
+        for prefix, handler in site.prefix_routes():
             router.add_prefix(prefix, handler)
+        for api in (self.api, *self.case_apis.values()):
+            router.add_prefix(api.node.prefix, api.odata)
         router.add("/", self._home)
         self.errors: list[BaseException] = []  # handler crashes, for tests to assert on
         self._http = HttpServer(router, clock=self.clock, on_error=self.errors.append)
@@ -192,6 +204,7 @@ def banner(sandbox: Sandbox) -> str:
         f"tokenlab sandbox instance at {url}",
         f"  identity service  {url}/id   (global authority: {url}/global/id)",
         f"  Domain API        {url}/api/domain/odata/",
+        f"  API case servers  {url}/cases/{{case}}/api/domain/odata/   (the demo-api-* clients)",
         f"  started in {sandbox.startup_seconds * 1000:.0f} ms",
         "",
         "Everything below is a public demo value, not a real credential.",
@@ -209,6 +222,10 @@ def banner(sandbox: Sandbox) -> str:
             details.append(f"token {p.reference_token}")
         if p.authority:
             details.append(f"authority {p.authority}")
+        if p.api_url:
+            details.append(f"api {p.api_url}")
+        if p.probe_path:
+            details.append(f"probe {p.probe_path}")
         details.append(f"expect {p.expected_error}" if p.expected_error else "works")
         lines.append(f"  {'':<24} {', '.join(details)}")
     lines += ["", "Press Ctrl-C to stop."]
