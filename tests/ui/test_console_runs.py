@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from textual.message import Message
+from textual.widgets import Log
+
 from tests.ui.console_pilot import activity_text, press_and_wait, select, toasts
 from tokenlab.commands.demo_cmd import write_demo_profiles
+from tokenlab.core.events import UserActionRequired
 from tokenlab.core.profiles import ProfileStore
 from tokenlab.core.secrets import SecretStore
 from tokenlab.sandbox import Sandbox
 from tokenlab.ui.app import TokenlabApp
+from tokenlab.ui.messages import UserActionNeeded
 
 
 async def test_doctor_and_token_from_the_console(sandbox: Sandbox) -> None:
@@ -35,19 +40,33 @@ async def test_doctor_and_token_from_the_console(sandbox: Sandbox) -> None:
         assert "hint:" in activity_text(app)
 
 
-async def test_device_code_run_shows_the_code_and_can_be_cancelled(sandbox: Sandbox) -> None:
+async def test_device_code_run_shows_the_code_and_whole_url_and_can_be_cancelled(
+    sandbox: Sandbox,
+) -> None:
     store = ProfileStore()
     write_demo_profiles(store, sandbox.url)
     app = TokenlabApp(profiles=store, secrets=SecretStore(env={}))
-    async with app.run_test(size=(100, 30)) as pilot:
+    asked: list[UserActionRequired] = []
+
+    def keep(message: Message) -> None:
+        if isinstance(message, UserActionNeeded):
+            asked.append(message.event)
+
+    async with app.run_test(size=(80, 24), message_hook=keep) as pilot:  # over SSH: 80x24
         select(app, "demo-spa")
         await pilot.press("v")
         for _ in range(50):
             await pilot.pause(0.05)
-            if "code:" in activity_text(app):
+            if asked:
                 break
-        text = activity_text(app)
-        assert "code:" in text and "/id/device" in text
+        await pilot.pause()
+        lines = app.query_one("#activity", Log).lines
+        (action,) = asked
+        assert f"code: {action.user_code}" in "\n".join(lines)
+        width = app.activity.scrollable_content_region.width
+        asking = lines[next(i for i, line in enumerate(lines) if line.startswith(">>>")) :]
+        assert all(len(line) <= width for line in asking)  # no line of it is cut off
+        assert action.url in "".join(line.strip() for line in lines)  # wrapped, never cut
         await pilot.press("escape")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -7,6 +7,7 @@ sequence in an error description cannot reach the terminal.
 
 from __future__ import annotations
 
+import textwrap
 import time
 from typing import TYPE_CHECKING
 
@@ -77,7 +78,8 @@ def _deadline(deadline: float | None) -> list[str]:
 
 def user_action_lines(e: UserActionRequired, width: int) -> list[str]:
     """Every field a person needs, the full URL wrapped to the log's width (never cut)."""
-    lines = ["", f">>> {e.message}"]
+    prose = textwrap.wrap(f">>> {e.message}", max(width, 20), break_on_hyphens=False)
+    lines = ["", *prose]
     if e.user_code:
         lines.append(f"{INDENT}code: {e.user_code}")
     if e.verification_uri:
@@ -95,7 +97,7 @@ def user_action_lines(e: UserActionRequired, width: int) -> list[str]:
         lines += [f"{INDENT}over SSH, forward the port first:", *wrapped(e.ssh_command, width)]
     if e.expects_paste:
         lines.append(f"{INDENT}this console cannot take a pasted redirect URL yet: esc, then v")
-    return [*lines, *_deadline(e.deadline), ""]
+    return [*lines, *_deadline(e.deadline)]
 
 
 def user_action_toast(e: UserActionRequired) -> str:
