@@ -32,6 +32,11 @@ def activity_text(app: TokenlabApp) -> str:
     return "\n".join(app.query_one("#activity", Log).lines)
 
 
+def activity_words(app: TokenlabApp) -> str:
+    """The log's words on one line: what it says, wherever the pane's width wrapped it."""
+    return " ".join(activity_text(app).split())
+
+
 def toasts(app: TokenlabApp) -> list[ToastSeen]:
     """The toasts on screen now: needs `run_test(notifications=True)`; queried by type name,
     as Textual does not export `Toast`."""

@@ -9,7 +9,7 @@ import keyring
 from keyring.backends import fail
 from textual.message import Message
 
-from tests.ui.console_pilot import activity_text, press_and_wait, select, toasts
+from tests.ui.console_pilot import activity_words, press_and_wait, select, toasts
 from tokenlab.commands.demo_cmd import write_demo_profiles
 from tokenlab.core.errors import RemedyKind, remedy
 from tokenlab.core.events import Bus, FlowFailed, Notice
@@ -37,7 +37,7 @@ async def test_a_legacy_scope_notice_is_a_warning_toast_and_a_log_line(sandbox: 
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         select(app, "demo-service-app")
         await press_and_wait(pilot, "t")
-        log = activity_text(app)
+        log = activity_words(app)
         assert "warning (flow): the scope 'DomainApi' is legacy" in log
         warnings = [t for t in toasts(app) if t.severity == "warning"]
         assert any("'DomainApi' is legacy" in t.text for t in warnings)
@@ -56,12 +56,12 @@ async def test_a_failed_flow_is_an_error_toast_and_in_the_log_with_its_hint(
     async with app.run_test(size=(100, 30), notifications=True, message_hook=keep) as pilot:
         select(app, "demo-disabled")
         await press_and_wait(pilot, "t")
-        log = activity_text(app)
+        log = activity_words(app)
         (failure,) = failures
-        assert f"error [invalid_client]: {failure.message}" in log
-        assert f"hint: {failure.hint}" in log
+        assert " ".join(f"error [invalid_client]: {failure.message}".split()) in log
+        assert " ".join(f"hint: {failure.hint}".split()) in log
         if failure.remedy is not None:  # once the core gives one, it shows as console words
-            assert f"next: {render_remedy(failure.remedy)}" in log
+            assert " ".join(f"next: {render_remedy(failure.remedy)}".split()) in log
         (error,) = [t for t in toasts(app) if t.severity == "error"]
         assert failure.message in error.text and failure.hint in error.text
 
@@ -94,7 +94,7 @@ async def test_remedies_reach_the_screen_as_console_keys_never_as_flags() -> Non
             NoticeShown,
             RunFailed,
         ]
-        log = activity_text(app)
+        log = activity_words(app)
         assert "next: press v to sign in by device code" in log
         assert "set the profile's authority to https://acme.my.erp.net/id" in log
         (error,) = [t for t in toasts(app) if t.severity == "error"]
@@ -114,7 +114,7 @@ async def test_the_keyring_warning_shows_in_the_console_not_behind_it(sandbox: S
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         select(app, "demo-service-app")
         await press_and_wait(pilot, "t")
-        log = activity_text(app)
+        log = activity_words(app)
         assert "warning" in log and "no usable keyring" in log
         assert "has no client-secret" in log  # and the failure it leads to
         assert any("no usable keyring" in t.text for t in toasts(app) if t.severity == "warning")

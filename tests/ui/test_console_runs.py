@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.message import Message
 from textual.widgets import Log
 
@@ -15,6 +16,7 @@ from tokenlab.ui.app import TokenlabApp
 from tokenlab.ui.messages import UserActionNeeded
 
 
+@pytest.mark.slow
 async def test_doctor_and_token_from_the_console(sandbox: Sandbox) -> None:
     store = ProfileStore()
     write_demo_profiles(store, sandbox.url)

@@ -36,10 +36,23 @@ INDENT = "    "
 STEP_INDENT = "         "
 
 
-def safe(lines: list[str]) -> list[str]:
-    """Each line printable, and split where the text itself holds line breaks. An empty line
-    becomes a space: `Log.write_lines` drops empty strings, and the gaps are wanted."""
-    return [printable(part) or " " for line in lines for part in line.splitlines() or [""]]
+def fitted(lines: list[str], width: int) -> list[str]:
+    """Each line printable and wrapped to `width` (continuations two deeper than the line), so
+    nothing is cut off in a narrow pane (80x24 over SSH leaves the log about 40 columns). An empty line becomes a space: `Log.write_lines`
+    drops empty strings, and the gaps are wanted."""
+    out: list[str] = []
+    for line in lines:
+        for part in line.splitlines() or [""]:
+            text = printable(part)
+            indent = text[: len(text) - len(text.lstrip())]
+            out += textwrap.wrap(
+                text,
+                max(width, 20),
+                subsequent_indent=indent + "  ",
+                break_on_hyphens=False,
+                drop_whitespace=True,
+            ) or [" "]
+    return out
 
 
 def wrapped(text: str, width: int) -> list[str]:
@@ -77,9 +90,9 @@ def _deadline(deadline: float | None) -> list[str]:
 
 
 def user_action_lines(e: UserActionRequired, width: int) -> list[str]:
-    """Every field a person needs, the full URL wrapped to the log's width (never cut)."""
-    prose = textwrap.wrap(f">>> {e.message}", max(width, 20), break_on_hyphens=False)
-    lines = ["", *prose]
+    """Every field a person needs. URLs are cut into `width`-long lines with no indent, so
+    the lines joined give the URL back whole."""
+    lines = ["", f">>> {e.message}"]
     if e.user_code:
         lines.append(f"{INDENT}code: {e.user_code}")
     if e.verification_uri:

@@ -222,7 +222,7 @@ class TokenlabApp(App[int]):
     # --- what the runs say ----------------------------------------------------------------
 
     def _write(self, lines: list[str]) -> None:
-        self.activity.write_lines(activity.safe(lines))
+        self.activity.write_lines(activity.fitted(lines, self._log_width()))
 
     def _log_width(self) -> int:
         width = self.activity.scrollable_content_region.width
