@@ -20,26 +20,23 @@ SHOTS = {
 
 
 async def shoot(out_dir: Path) -> list[Path]:
+    from textual.widgets import DataTable
+
     from tokenlab.commands.demo_cmd import write_demo_profiles
     from tokenlab.core.profiles import ProfileStore
     from tokenlab.core.secrets import SecretStore
     from tokenlab.sandbox import Sandbox
-    from tokenlab.ui.app import TokenlabApp
+    from tokenlab.ui.app import make_app
 
     written = []
     with tempfile.TemporaryDirectory() as config, Sandbox.running_in_thread(port=0) as sandbox:
         store = ProfileStore(Path(config))
         write_demo_profiles(store, sandbox.url)
         for filename, (profile, key) in SHOTS.items():
-            app = TokenlabApp(
-                profiles=store,
-                secrets=SecretStore(env={}),
-                sandbox_url=sandbox.url,
-                subtitle="demo",
-            )
+            app = make_app(store, SecretStore(env={}), sandbox_url=sandbox.url, title="demo")
             async with app.run_test(size=(80, 24)) as pilot:
-                names = [p.name for p in app._profiles]
-                app.query_one("DataTable").move_cursor(row=names.index(profile))  # type: ignore[attr-defined]
+                table = app.query_one(DataTable)
+                table.move_cursor(row=table.get_row_index(profile))
                 await pilot.press(key)
                 await app.workers.wait_for_complete()
                 await pilot.pause(0.2)

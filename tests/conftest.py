@@ -1,4 +1,11 @@
-"""Shared fixtures. Every test gets its own config and data dirs and an in-memory keyring."""
+"""Shared fixtures. Every test gets its own config and data dirs and an in-memory keyring.
+
+Markers are derived here, not remembered by hand: a test whose fixtures reach the test identity
+provider (the session fixture `idp`, which starts Node) is marked `idp`, so `-m "not idp"` runs
+without Node. A "target" fixture parametrised over ("idp", "sandbox") fetches the provider with
+`request.getfixturevalue` for its "idp" param only, so only those items are marked; a guard
+fails any test that still reaches the provider unmarked.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,52 @@ from tests.support.keyrings import MemoryKeyring
 from tokenlab.cli import main
 
 pytest_plugins = ["tests.idp.fixtures", "tests.sandbox_fixtures"]
+
+IDP_FIXTURE = "idp"  # tests/idp/fixtures.py: the session-scoped provider (runs Node)
+
+
+def needs_idp(item: pytest.Item) -> bool:
+    """Does this test reach the test identity provider, directly, through another fixture, or
+    as the "idp" param of a parametrised target fixture?"""
+    if IDP_FIXTURE in getattr(item, "fixturenames", ()):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and any(v == IDP_FIXTURE for v in callspec.params.values())
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if needs_idp(item) and item.get_closest_marker("idp") is None:
+            item.add_marker(pytest.mark.idp)
+
+
+SLOW_SECONDS = 1.0  # `slow` marks a test whose call takes longer than this
+_unmarked_slow: list[tuple[str, float]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" and report.duration > SLOW_SECONDS and "slow" not in report.keywords:
+        _unmarked_slow.append((report.nodeid, report.duration))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Timing depends on the machine, so an unmarked slow test is reported, not failed."""
+    for nodeid, seconds in _unmarked_slow:
+        terminalreporter.write_line(f"took {seconds:.1f} s without @pytest.mark.slow: {nodeid}")
+
+
+@pytest.fixture(autouse=True)
+def idp_use_is_marked(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that reached the provider by a road the hook cannot see fails here, so the
+    marker stays true."""
+    yield
+    if IDP_FIXTURE in request.fixturenames and request.node.get_closest_marker("idp") is None:
+        pytest.fail(
+            f"{request.node.nodeid} uses the test identity provider: mark it @pytest.mark.idp",
+            pytrace=False,
+        )
+
 
 _SECRET_ENV = ("TOKENLAB_CLIENT_SECRET", "TOKENLAB_REFERENCE_TOKEN", "TOKENLAB_KEY_PASSPHRASE")
 

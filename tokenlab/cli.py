@@ -68,7 +68,7 @@ def main(
         if args.command is None:
             from tokenlab.ui.launch import run_console  # the only road to Textual
 
-            return run_console(ctx)
+            return run_console(ctx.profiles, ctx.secrets)
         return int(args.run(args, ctx))
     except TokenlabError as exc:
         if debug:

@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 
 from tests.sandbox_fixtures import sign_in
 from tokenlab.sandbox import DEMO_USER, Sandbox
@@ -68,6 +69,7 @@ def test_paste_the_redirect_address(sandbox: Sandbox, tmp_path: Path) -> None:
     assert out.strip().count(".") == 2 and out.strip() not in err
 
 
+@pytest.mark.slow
 def test_device_code_approved_on_another_device(sandbox: Sandbox, tmp_path: Path) -> None:
     demo_profiles(sandbox, tmp_path)
     proc = start(["token", "--profile", "demo-web-app", "--device", "-q"], tmp_path)

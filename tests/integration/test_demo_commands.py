@@ -14,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tokenlab.commands.context import CommandContext
+from tokenlab.core.profiles import ProfileStore
+from tokenlab.core.secrets import SecretStore
 from tokenlab.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,12 +118,14 @@ def test_demo_starts_the_sandbox_writes_profiles_and_opens_the_console(
 ) -> None:
     seen: dict[str, object] = {}
 
-    def fake_console(ctx: CommandContext, *, title: str = "", sandbox_url: str = "") -> int:
+    def fake_console(
+        profiles: ProfileStore, secrets: SecretStore, *, title: str = "", sandbox_url: str = ""
+    ) -> int:
         # what the console would show: a live sandbox and the demo profiles pointing at it
         seen["issuer"] = httpx.get(f"{sandbox_url}/id/.well-known/openid-configuration").json()[
             "issuer"
         ]
-        seen["profiles"] = {p.name: p.instance for p in ctx.profiles.load_all()[0]}
+        seen["profiles"] = {p.name: p.instance for p in profiles.load_all()[0]}
         seen["url"] = sandbox_url
         return 0
 

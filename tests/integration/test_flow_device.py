@@ -245,6 +245,7 @@ def fast_slow_down(monkeypatch: pytest.MonkeyPatch) -> DevicePacing:
 
 
 @pytest.mark.idp
+@pytest.mark.slow
 async def test_idp_device_approved_issues_and_keeps_refresh_token(idp: TestProvider) -> None:
     profile = idp_profile(idp)
     run = await run_device_flow(profile, Approver(idp_approver(idp)))
@@ -271,6 +272,7 @@ async def test_idp_device_approved_issues_and_keeps_refresh_token(idp: TestProvi
 
 
 @pytest.mark.idp
+@pytest.mark.slow
 async def test_idp_device_pending_then_approved(idp: TestProvider) -> None:
     approver = Approver(idp_approver(idp), after_pending=1)
     run = await run_device_flow(idp_profile(idp, ("read",)), approver)
@@ -284,6 +286,7 @@ async def test_idp_device_pending_then_approved(idp: TestProvider) -> None:
 
 
 @pytest.mark.idp
+@pytest.mark.slow
 async def test_idp_device_denied_is_explained(idp: TestProvider) -> None:
     run = await run_device_flow(idp_profile(idp), Approver(idp_approver(idp, deny=True)))
     assert isinstance(run.error, TokenEndpointError)
@@ -295,6 +298,7 @@ async def test_idp_device_denied_is_explained(idp: TestProvider) -> None:
 
 
 @pytest.mark.idp
+@pytest.mark.slow
 async def test_idp_cancel_while_waiting_stops_polling(idp: TestProvider) -> None:
     profile = idp_profile(idp)
     bus = Bus()
@@ -333,6 +337,7 @@ async def test_idp_cancel_while_waiting_stops_polling(idp: TestProvider) -> None
 # --- the sandbox ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_sandbox_device_approved(sandbox: Sandbox) -> None:
     run = await run_device_flow(sandbox_profile(sandbox), Approver(sandbox_approver(sandbox)))
     assert run.error is None, run.error
@@ -348,6 +353,7 @@ async def test_sandbox_device_approved(sandbox: Sandbox) -> None:
     assert_nothing_unmasked(run.events, run.result.api_token.access_token)
 
 
+@pytest.mark.slow
 async def test_sandbox_confidential_device_client_authenticates_and_keeps_refresh_token(
     sandbox: Sandbox,
 ) -> None:
@@ -377,6 +383,7 @@ async def test_sandbox_confidential_device_client_authenticates_and_keeps_refres
     assert_nothing_unmasked(run.events, secret, run.result.api_token.refresh_token)
 
 
+@pytest.mark.slow
 async def test_sandbox_device_denied(sandbox: Sandbox) -> None:
     run = await run_device_flow(
         sandbox_profile(sandbox), Approver(sandbox_approver(sandbox, deny=True))
@@ -386,6 +393,7 @@ async def test_sandbox_device_denied(sandbox: Sandbox) -> None:
     assert run.error.hint == "sign in again and approve the request"
 
 
+@pytest.mark.slow
 async def test_sandbox_device_code_expired(isolated_sandbox: Sandbox) -> None:
     isolated_sandbox.settings.device_code_ttl = 1
     run = await run_device_flow(sandbox_profile(isolated_sandbox), Approver(None))
@@ -396,6 +404,7 @@ async def test_sandbox_device_code_expired(isolated_sandbox: Sandbox) -> None:
     assert run.seconds < 3
 
 
+@pytest.mark.slow
 async def test_sandbox_slow_down_adds_to_the_interval(
     isolated_sandbox: Sandbox, fast_slow_down: DevicePacing
 ) -> None:
@@ -430,6 +439,7 @@ async def test_sandbox_slow_down_adds_to_the_interval(
     assert any("poll slower" in n.message for n in notices)
 
 
+@pytest.mark.slow
 async def test_sandbox_wait_timeout_gives_up(sandbox: Sandbox) -> None:
     run = await run_device_flow(sandbox_profile(sandbox), Approver(None), wait_timeout=1.5)
     assert isinstance(run.error, DeviceFlowError)
@@ -528,6 +538,7 @@ async def run_scripted(
     return run, secrets
 
 
+@pytest.mark.slow
 async def test_slow_down_is_added_for_every_later_poll(fast_slow_down: DevicePacing) -> None:
     step = fast_slow_down.slow_down_step_s
     transport, polled_at = scripted_provider(

@@ -578,6 +578,7 @@ def poll_device(idp: TestProvider, http: httpx.Client, device_code: str) -> http
     )
 
 
+@pytest.mark.slow
 def test_device_flow_approved(idp: TestProvider, http: httpx.Client) -> None:
     device = start_device(idp, http)
     pending = poll_device(idp, http, device["device_code"])

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 from cold_start import measure
 
 
+@pytest.mark.slow
 def test_token_command_cold_start_is_within_a_small_multiple_of_the_baseline() -> None:
     result = measure(runs=5)
     print(f"\ncold start: {result}")

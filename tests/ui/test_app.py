@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from tests.ui.console_pilot import toasts
 from tokenlab.core.profiles import ProfileStore, new_profile
 from tokenlab.core.secrets import SecretStore
 from tokenlab.ui.app import ProfileDetail, TokenlabApp
@@ -32,6 +33,7 @@ async def test_console_reports_an_unreadable_profile_as_a_notification() -> None
     )
     (store.dir / "broken.toml").write_text("schema = [")
     app = TokenlabApp(profiles=store, secrets=SecretStore(env={}))
-    async with app.run_test(size=(80, 24)):
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
         assert app.query_one(DataTable).row_count == 1
-        assert any("broken.toml" in n.message for n in app._notifications)
+        assert any(t.severity == "warning" and "broken.toml" in t.text for t in toasts(app))

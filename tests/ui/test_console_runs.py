@@ -2,63 +2,77 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Log
+import pytest
+from textual.message import Message
+from textual.widgets import Log
 
+from tests.ui.console_pilot import activity_text, press_and_wait, select, toasts
 from tokenlab.commands.demo_cmd import write_demo_profiles
+from tokenlab.core.events import UserActionRequired
 from tokenlab.core.profiles import ProfileStore
 from tokenlab.core.secrets import SecretStore
 from tokenlab.sandbox import Sandbox
 from tokenlab.ui.app import TokenlabApp
+from tokenlab.ui.messages import UserActionNeeded
 
 
-def _row(app: TokenlabApp, name: str) -> int:
-    return [p.name for p in app._profiles].index(name)
-
-
+@pytest.mark.slow
 async def test_doctor_and_token_from_the_console(sandbox: Sandbox) -> None:
     store = ProfileStore()
     write_demo_profiles(store, sandbox.url)
     app = TokenlabApp(profiles=store, secrets=SecretStore(env={}), sandbox_url=sandbox.url)
-    async with app.run_test(size=(100, 30)) as pilot:
-        table = app.query_one(DataTable)
-        table.move_cursor(row=_row(app, "demo-service-app"))
-        await pilot.press("d")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        text = "\n".join(app.query_one("#activity", Log).lines)
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        select(app, "demo-service-app")
+        await press_and_wait(pilot, "d")
+        text = activity_text(app)
         assert "[PASS] The first request returns HTTP 200" in text
         assert "OK: the API answered HTTP 200" in text
-        await pilot.press("t")
-        await app.workers.wait_for_complete()
+        await press_and_wait(pilot, "t")
+        text = activity_text(app)
+        assert "token ready: eyJh…" in text
+        await pilot.press("y")
         await pilot.pause()
-        text = "\n".join(app.query_one("#activity", Log).lines)
-        assert "token ready: eyJh…" in text and app._last_token.count(".") == 2
-        assert app._last_token not in text  # shown masked only
-        table.move_cursor(row=_row(app, "demo-disabled"))
-        await pilot.press("t")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert any("invalid_client" in n.message for n in app._notifications)
-        assert "hint:" in "\n".join(app.query_one("#activity", Log).lines)
+        assert len(copied) == 1 and copied[0].count(".") == 2  # the whole JWT, to the clipboard
+        assert copied[0] not in text  # shown masked only
+        select(app, "demo-disabled")
+        await press_and_wait(pilot, "t")
+        assert any(t.severity == "error" and "invalid_client" in t.text for t in toasts(app))
+        assert "hint:" in activity_text(app)
 
 
-async def test_device_code_run_shows_the_code_and_can_be_cancelled(sandbox: Sandbox) -> None:
+async def test_device_code_run_shows_the_code_and_whole_url_and_can_be_cancelled(
+    sandbox: Sandbox,
+) -> None:
     store = ProfileStore()
     write_demo_profiles(store, sandbox.url)
     app = TokenlabApp(profiles=store, secrets=SecretStore(env={}))
-    async with app.run_test(size=(100, 30)) as pilot:
-        app.query_one(DataTable).move_cursor(row=_row(app, "demo-spa"))
+    asked: list[UserActionRequired] = []
+
+    def keep(message: Message) -> None:
+        if isinstance(message, UserActionNeeded):
+            asked.append(message.event)
+
+    async with app.run_test(size=(80, 24), message_hook=keep) as pilot:  # over SSH: 80x24
+        select(app, "demo-spa")
         await pilot.press("v")
         for _ in range(50):
             await pilot.pause(0.05)
-            if "code:" in "\n".join(app.query_one("#activity", Log).lines):
+            if asked:
                 break
-        text = "\n".join(app.query_one("#activity", Log).lines)
-        assert "code:" in text and "/id/device" in text
+        await pilot.pause()
+        lines = app.query_one("#activity", Log).lines
+        (action,) = asked
+        assert f"code: {action.user_code}" in "\n".join(lines)
+        width = app.activity.scrollable_content_region.width
+        asking = lines[next(i for i, line in enumerate(lines) if line.startswith(">>>")) :]
+        assert all(len(line) <= width for line in asking)  # no line of it is cut off
+        assert action.url in "".join(line.strip() for line in lines)  # wrapped, never cut
         await pilot.press("escape")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "cancelled" in "\n".join(app.query_one("#activity", Log).lines)
+        assert "cancelled" in activity_text(app)
         assert not [w for w in app.workers if w.is_running]
 
 
@@ -69,12 +83,10 @@ async def test_a_reference_token_is_never_copied(sandbox: Sandbox) -> None:
     copied: list[str] = []
     app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
     async with app.run_test(size=(100, 30)) as pilot:
-        app.query_one(DataTable).move_cursor(row=_row(app, "demo-automation"))
-        await pilot.press("t")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        select(app, "demo-automation")
+        await press_and_wait(pilot, "t")
         await pilot.press("y")
         await pilot.pause()
         assert copied == []
-        text = "\n".join(app.query_one("#activity", Log).lines)
+        text = activity_text(app)
         assert "reference token ready: enrt…" in text and "enrt_sandbox_demo_valid" not in text

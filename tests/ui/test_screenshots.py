@@ -6,12 +6,15 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 
 from screenshots import shoot
 from tokenlab.sandbox import DEMO_SECRETS
 
 
+@pytest.mark.slow
 async def test_screenshots_show_the_checklist_and_no_secret(tmp_path: Path) -> None:
     paths = await shoot(tmp_path)
     assert [p.name for p in paths] == ["console-doctor.svg", "console-scope-not-allowed.svg"]

@@ -47,6 +47,7 @@ def keyring_env(tmp_path: Path, isolated_dirs: dict[str, Path]) -> dict[str, str
     return env
 
 
+@pytest.mark.slow
 async def test_canary_secret_reaches_no_file_no_event_and_no_output(
     keyring_env: dict[str, str], isolated_dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -87,6 +87,7 @@ def test_non_oauth_answers_are_named_for_what_they_are(
 
 
 @given(st.integers(100, 599), st.text(max_size=30), st.binary(max_size=300))
+@pytest.mark.slow
 def test_any_answer_is_explained_without_raising(status: int, ctype: str, body: bytes) -> None:
     exc = explain(
         read_answer(status, ctype, body),

@@ -493,6 +493,7 @@ claim_names = st.sampled_from(
     st.dictionaries(claim_names | st.text(max_size=6), json_values, max_size=8),
     st.dictionaries(claim_names, json_values, max_size=4),
 )
+@pytest.mark.slow
 def test_any_json_claims_and_header_give_a_report(
     payload: dict[str, Any], header: dict[str, Any]
 ) -> None:

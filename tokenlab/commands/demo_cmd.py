@@ -121,4 +121,4 @@ def _demo(args: argparse.Namespace, ctx: CommandContext) -> int:
         write_demo_profiles(ctx.profiles, sandbox.url)
         from tokenlab.ui.launch import run_console
 
-        return run_console(ctx, title="demo", sandbox_url=sandbox.url)
+        return run_console(ctx.profiles, ctx.secrets, title="demo", sandbox_url=sandbox.url)

@@ -1,0 +1,105 @@
+"""The console's messages: one per core event (posted by the bridge) and one per finished run.
+
+Live progress arrives as bus messages (`BusMessage` and its kinds), each carrying the core's
+frozen event as it was published; finished results arrive as `TokenReady` / `DoctorFinished`,
+posted by the run worker with what the core returned. Handlers are `on_<snake_name>`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from textual.message import Message
+
+from tokenlab.core.events import (
+    DoctorStepDone,
+    Event,
+    FlowFailed,
+    FlowFinished,
+    FlowStarted,
+    HttpExchange,
+    Notice,
+    SubscriberFailed,
+    TokenIssued,
+    UserActionRequired,
+)
+
+if TYPE_CHECKING:
+    from tokenlab.core.doctor import DoctorRun
+    from tokenlab.core.profiles import Profile
+    from tokenlab.core.token_set import FlowResult
+
+E = TypeVar("E", bound=Event)
+
+
+class BusMessage(Message, Generic[E]):
+    """A core event, handed over to the console's message loop."""
+
+    def __init__(self, event: E) -> None:
+        super().__init__()
+        self.event = event
+
+    @property
+    def run_id(self) -> str:
+        return self.event.run_id
+
+
+class RunStarted(BusMessage[FlowStarted]):
+    """A flow started for a profile."""
+
+
+class ExchangeRecorded(BusMessage[HttpExchange]):
+    """One request and its answer, already masked by the core."""
+
+
+class UserActionNeeded(BusMessage[UserActionRequired]):
+    """The run waits for the person: open a URL, enter a code, or paste a redirect URL."""
+
+
+class NoticeShown(BusMessage[Notice]):
+    """Something to know once: a legacy scope, plain http, a keyring fallback, ..."""
+
+
+class TokenReceived(BusMessage[TokenIssued]):
+    """A token was issued (the event holds it masked)."""
+
+
+class RunFailed(BusMessage[FlowFailed]):
+    """The flow failed (or was cancelled): message, hint, remedy, OAuth error code."""
+
+
+class RunFinished(BusMessage[FlowFinished]):
+    """The flow ended, with or without a token."""
+
+
+class DoctorStepReported(BusMessage[DoctorStepDone]):
+    """One step of the doctor's checklist, as soon as it is known."""
+
+
+class SubscriberBroke(BusMessage[SubscriberFailed]):
+    """A bus subscriber raised; the bus reported it instead of breaking the run."""
+
+
+class OtherEventArrived(BusMessage[Event]):
+    """An event type this console does not know yet: shown by name, never dropped."""
+
+
+# --- finished runs: the worker's return value, as a message ---------------------------------
+
+
+class TokenReady(Message):
+    """A token run returned its result (holds live tokens: show them masked)."""
+
+    def __init__(self, profile: Profile, result: FlowResult) -> None:
+        super().__init__()
+        self.profile = profile
+        self.result = result
+
+
+class DoctorFinished(Message):
+    """The doctor returned its checklist and ranked causes."""
+
+    def __init__(self, profile: Profile, run: DoctorRun) -> None:
+        super().__init__()
+        self.profile = profile
+        self.run = run

@@ -1,0 +1,151 @@
+"""Remedies rendered as this console's words: its keys, and what it cannot do yet.
+
+The core says what to do (`Remedy`); the CLI says it as flags, the console as keys. Keys named
+here are the app's bindings: t token, v device code, d doctor, r reload, esc cancel. The console
+has no profile form, secret form or paste box yet, so those steps name the shell command that
+does them, never a `--flag` (a test checks every kind is here and none names one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tokenlab.core.errors import Remedy, RemedyKind
+
+FIELD_WORDS = {  # a profile field as the profile shows it
+    "client_id": "client ID",
+    "key_path": "private key file",
+    "cert_path": "certificate file",
+    "auth_method": "auth method",
+    "ca_bundle": "CA bundle",
+    "probe_headers": "probe headers",
+    "redirect_uri": "redirect URI",
+    "authority_url": "authority",
+    "api_url": "API URL",
+}
+EXPECTATION_FIELD = {"issuer": "authority", "scopes": "scopes", "client_id": "client ID"}
+
+
+def _profile(r: Remedy) -> str:
+    name = r.get("profile")
+    return f"profile {name}" if name else "the profile"
+
+
+def _edit(r: Remedy, what: str) -> str:
+    """A profile change: no profile form in the console yet, so the shell command, then r."""
+    name = r.get("profile") or "NAME"
+    return f"{what} (in a shell: tokenlab profiles edit {name}), then press r to reload"
+
+
+def _ways(r: Remedy) -> str:
+    ways = tuple(r.get("ways", ("paste", "device")))
+    if "device" in ways:
+        return "press v to sign in by device code, on any device with a browser"
+    return (
+        "this console cannot take a pasted redirect URL yet: "
+        "finish the sign-in in a shell with tokenlab token, which asks for it"
+    )
+
+
+def _store_secret(r: Remedy) -> str:
+    kind = r.get("kind") or "secret"
+    env = r.get("env")
+    also = f", or set {env} before starting the console" if env else ""
+    name = r.get("profile") or "NAME"
+    return (
+        f"store the {kind} of {_profile(r)} in the OS keyring "
+        f"(in a shell: tokenlab secret set {name}){also}; then press t"
+    )
+
+
+def _set_field(r: Remedy) -> str:
+    field = str(r.get("field") or "field")
+    words = FIELD_WORDS.get(field, field.replace("_", " "))
+    example = r.get("example")
+    to = f" to {example}" if example else ""
+    return _edit(r, f"set the {words} of {_profile(r)}{to}")
+
+
+def _request_scopes(r: Remedy) -> str:
+    scopes = " ".join(r.get("scopes", ()))
+    wanted = f"the scopes {scopes}" if scopes else "the scopes the API needs"
+    return _edit(r, f"ask for {wanted} in {_profile(r)}") + " and t"
+
+
+def _trusted_application(r: Remedy) -> str:
+    client = f" {r.get('client_id')!r}" if r.get("client_id") else ""
+    value = f" to {r.get('value')}" if r.get("value") else ""
+    return f"on the instance, set {r.get('setting')} of the Trusted Application{client}{value}"
+
+
+def _clock(r: Remedy) -> str:
+    clock = r.get("clock")
+    offset = r.get("offset_s")
+    by = f" (off by about {offset} s)" if offset not in ("", None) else ""
+    if clock == "this-machine":
+        return f"sync this machine's clock (NTP){by}, then press t for a new token"
+    return f"the {clock}'s clock is off{by}: tell the instance's administrators"
+
+
+RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
+    RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY: _ways,
+    RemedyKind.SIGN_IN_FIRST: lambda r: (
+        f"sign in first: press t on {_profile(r)} (or v for a device code)"
+    ),
+    RemedyKind.STORE_SECRET: _store_secret,
+    RemedyKind.REMOVE_SECRET: lambda r: (
+        f"remove the stored {r.get('kind') or 'secret'} of {_profile(r)} "
+        f"(in a shell: tokenlab secret rm {r.get('profile') or 'NAME'})"
+    ),
+    RemedyKind.SET_PROFILE_FIELD: _set_field,
+    RemedyKind.GIVE_EXPECTATION: lambda r: _edit(
+        r,
+        f"set the expected {EXPECTATION_FIELD.get(r.get('what'), r.get('what') or 'value')} "
+        "in the profile",
+    ),
+    RemedyKind.VERIFY_WITH_AUTHORITY: lambda r: (
+        "press d: the doctor checks the token's signature with the authority's keys"
+    ),
+    RemedyKind.PROBE_THE_API: lambda r: "press d: the doctor sends a fresh token to the API",
+    RemedyKind.REQUEST_SCOPES: _request_scopes,
+    RemedyKind.FIX_AUTHORITY: lambda r: _edit(
+        r,
+        f"set the profile's authority to {r.get('url')}"
+        if r.get("url")
+        else "use the instance's authority in the profile",
+    ),
+    RemedyKind.ALLOW_INSECURE: lambda r: _edit(
+        r, "if this is a test server you trust, allow insecure (plain http) in the profile"
+    ),
+    RemedyKind.ALLOW_GLOBAL_AUTHORITY: lambda r: (
+        "to see the API refuse a global token, get one in a shell with tokenlab token, "
+        "allowing the global authority"
+    ),
+    RemedyKind.TRUST_CA: lambda r: _edit(
+        r, "give the profile a CA bundle (or use the OS trust store)"
+    ),
+    RemedyKind.WAIT_LONGER: lambda r: (
+        f"the wait ended after {r.get('seconds') or 'its limit'} s: press t (or v) again "
+        "and finish the sign-in within that time"
+    ),
+    RemedyKind.RAISE_TIMEOUT: lambda r: _edit(
+        r, f"raise the profile's timeout (now {r.get('seconds') or '?'} s)"
+    ),
+    RemedyKind.CHOOSE_ANOTHER_NAME: lambda r: f"choose a name other than {r.get('name')!r}",
+    RemedyKind.GET_NEW_TOKEN: lambda r: f"press t for a new token for {_profile(r)}",
+    RemedyKind.FIX_TRUSTED_APPLICATION: _trusted_application,
+    RemedyKind.FIX_CLOCK: _clock,
+    RemedyKind.FIX_REQUEST: lambda r: _edit(
+        r, f"check the {r.get('what') or 'request'} of the profile's probe request"
+    ),
+}
+
+
+def render_remedy(remedy: Remedy | None) -> str:
+    """The remedy in this console's words; "" when there is none."""
+    if remedy is None:
+        return ""
+    render = RENDER.get(remedy.kind)
+    if render is None:  # a kind added in the core but not here yet: a test catches it
+        return remedy.kind.value.replace("-", " ")
+    return render(remedy)
