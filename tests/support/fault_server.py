@@ -350,7 +350,9 @@ def fault_server(drip_s: float = 0.3) -> Iterator[FaultServer]:
     owner = FaultServer("", drip_s)
     server = _Server(owner)
     owner.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield owner

@@ -83,7 +83,9 @@ class RunningServer:
 @contextmanager
 def http_server() -> Iterator[RunningServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield RunningServer(f"http://127.0.0.1:{server.server_address[1]}")
@@ -132,7 +134,9 @@ def https_server(directory: Path) -> Iterator[RunningServer]:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert_path, key_path)
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield RunningServer(f"https://127.0.0.1:{server.server_address[1]}", cert_path)

@@ -11,7 +11,7 @@ import textwrap
 import time
 from typing import TYPE_CHECKING
 
-from tokenlab.core.claims import printable
+from tokenlab.core.inspection.claims import printable
 from tokenlab.core.errors import Remedy
 from tokenlab.core.events import (
     DoctorStepDone,
