@@ -1,7 +1,8 @@
 """Remedies rendered as this face's words: flags and commands of the `tokenlab` CLI.
 
 The core says what to do (`Remedy`); only here is that turned into `--flags`. Every kind has a
-rendering (a test checks it), so a new kind cannot reach a user as nothing.
+rendering (a test checks it), so a new kind cannot reach a user as nothing. A rendering reads as
+a clause after the core's plain-words hint ("hint; rendering"), or on its own.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from collections.abc import Callable
 
 from tokenlab.core.errors import Remedy, RemedyKind
 
+_WAY_FLAGS = {"paste": "--paste", "device": "--device", "loopback": "--flow auth-code"}
+
 
 def _ways(r: Remedy) -> str:
-    flags = {"paste": "--paste", "device": "--device", "loopback": "--flow auth-code"}
     ways = r.get("ways", ("paste", "device"))
-    return "run again with " + " or ".join(flags.get(w, w) for w in ways)
+    return "run again with " + " or ".join(_WAY_FLAGS.get(w, w) for w in ways)
 
 
 def _store_secret(r: Remedy) -> str:
@@ -26,31 +28,65 @@ def _store_secret(r: Remedy) -> str:
     )
 
 
-_FIELD_FLAGS = {
+def _secret_for_run(r: Remedy) -> str:
+    env = r.get("env", ())
+    names = " / ".join(env) if isinstance(env, tuple | list) else str(env)
+    return f"set {names} for each run, or pass --secret-stdin" if names else "pass --secret-stdin"
+
+
+# A profile field (its path in the profile model) -> the option of `profiles add/edit`.
+FIELD_FLAGS = {
+    "name": "--rename",
+    "description": "--description",
+    "instance": "--instance",
+    "authority_url": "--authority",
+    "api_url": "--api",
+    "scenario": "--scenario",
     "client_id": "--client-id",
+    "auth_method": "--auth-method",
     "key_path": "--key",
     "cert_path": "--cert",
-    "timeout": "--timeout",
-    "auth_method": "--auth-method",
-    "ca_bundle": "--ca-bundle",
-    "probe_headers": "--probe-header",
-    "authority": "--authority",
-    "instance": "--instance",
-    "audience": "--audience",
     "scopes": "--scope",
     "redirect_uri": "--redirect-uri",
-    "name": "--name",
+    "loopback_port": "--loopback-port",
+    "authorize_params": "--authorize-param",
+    "audience": "--audience",
+    "tls.verify": "--tls-verify",
+    "tls.ca_bundle": "--ca-bundle",
+    "tls.os_trust_store": "--os-trust-store",
+    "timeout": "--timeout",
+    "probe.method": "--probe-method",
+    "probe.path": "--probe-path",
+    "probe.headers": "--probe-header",
+    "allow_insecure": "--insecure",
 }
 
 
 def _set_field(r: Remedy) -> str:
-    flag = _FIELD_FLAGS.get(r.get("field"), f"--{str(r.get('field')).replace('_', '-')}")
+    field = str(r.get("field"))
+    flag = FIELD_FLAGS.get(field)
+    if flag is None:  # no option sets it: the file does
+        return f"set {field} in the profile's file (`tokenlab profiles export NAME`)"
     example = r.get("example")
     value = f" {example}" if example else ""
     profile = r.get("profile")
     if profile:
-        return f"`tokenlab profiles edit {profile} {flag}{value}`"
+        return f"change it with `tokenlab profiles edit {profile} {flag}{value}`"
     return f"give {flag}{value}"
+
+
+def _fix_authority(r: Remedy) -> str:
+    url, profile = r.get("url"), r.get("profile")
+    if profile:
+        value = url or "''"  # '' derives the authority from the instance again
+        return f"fix it with `tokenlab profiles edit {profile} --authority {value}`"
+    return f"use --authority {url}" if url else "use the instance's authority, {instance}/id"
+
+
+def _choose_name(r: Remedy) -> str:
+    if r.get("action") == "import":
+        return "import it under another name with --name NEW"
+    return f"`tokenlab profiles edit {r.get('name', 'NAME')}` changes the one that exists"
 
 
 _EXPECTATION_FLAGS = {
@@ -63,12 +99,13 @@ _EXPECTATION_FLAGS = {
 RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
     RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY: _ways,
     RemedyKind.SIGN_IN_FIRST: lambda r: (
-        f"sign in first: `tokenlab token --profile {r.get('profile', 'NAME')} --flow auth-code` "
+        f"sign in with `tokenlab token --profile {r.get('profile', 'NAME')} --flow auth-code` "
         "(or --device)"
     ),
     RemedyKind.STORE_SECRET: _store_secret,
+    RemedyKind.GIVE_SECRET_FOR_RUN: _secret_for_run,
     RemedyKind.REMOVE_SECRET: lambda r: (
-        f"`tokenlab secret rm {r.get('profile', 'NAME')} --kind {r.get('kind')}`"
+        f"remove it with `tokenlab secret rm {r.get('profile', 'NAME')} --kind {r.get('kind')}`"
     ),
     RemedyKind.SET_PROFILE_FIELD: _set_field,
     RemedyKind.GIVE_EXPECTATION: lambda r: (
@@ -83,17 +120,18 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
         if r.get("scopes")
         else "request the needed scopes with --scope"
     ),
-    RemedyKind.FIX_AUTHORITY: lambda r: (
-        f"use --authority {r.get('url')}" if r.get("url") else "use the instance's authority"
-    ),
+    RemedyKind.FIX_AUTHORITY: _fix_authority,
     RemedyKind.ALLOW_INSECURE: lambda r: "pass --insecure if this is a test server you trust",
     RemedyKind.ALLOW_GLOBAL_AUTHORITY: lambda r: (
         "pass --allow-global-authority to get the token anyway and see the API refuse it"
     ),
     RemedyKind.TRUST_CA: lambda r: "give --ca-bundle PATH (or use the OS trust store)",
-    RemedyKind.WAIT_LONGER: lambda r: "wait longer with --wait SECONDS",
-    RemedyKind.RAISE_TIMEOUT: lambda r: "raise it with --timeout SECONDS",
-    RemedyKind.CHOOSE_ANOTHER_NAME: lambda r: "give another name with --name NEW",
+    RemedyKind.WAIT_LONGER: lambda r: "--wait SECONDS sets how long to wait",
+    RemedyKind.RAISE_TIMEOUT: lambda r: "if it is just slow, raise --timeout SECONDS",
+    RemedyKind.CHOOSE_ANOTHER_NAME: _choose_name,
+    RemedyKind.CREATE_PROFILE: lambda r: (
+        "create one with `tokenlab profiles add NAME --instance URL --scenario S --client-id ID`"
+    ),
     RemedyKind.GET_NEW_TOKEN: lambda r: (
         f"get a new one: `tokenlab token --profile {r.get('profile', 'NAME')}`"
     ),
