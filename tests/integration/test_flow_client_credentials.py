@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.idp.fixtures import TestProvider
 from tests.support.targets import idp_profile, sandbox_profile
+from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import (
     Bus,
@@ -112,7 +113,9 @@ async def test_private_key_jwt_with_an_encrypted_ec_key_and_its_passphrase(
     store = SecretStore(env={})
     with pytest.raises(TokenlabError) as err:
         await run(profile, store)
-    assert "encrypted" in err.value.message and "key-passphrase" in err.value.hint
+    assert "encrypted" in err.value.message and "TOKENLAB_KEY_PASSPHRASE" in err.value.hint
+    shown = hint_with_remedy(err.value.hint, err.value.remedy)
+    assert f"tokenlab secret set {profile.name} --kind key-passphrase" in shown
     store.remember(profile.name, SecretKind.KEY_PASSPHRASE, "key-pass-CANARY")
     bus = Bus()
     with bus.collect(HttpExchange) as events:

@@ -121,7 +121,11 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
         else "request the needed scopes with --scope"
     ),
     RemedyKind.FIX_AUTHORITY: _fix_authority,
-    RemedyKind.ALLOW_INSECURE: lambda r: "pass --insecure if this is a test server you trust",
+    RemedyKind.ALLOW_INSECURE: lambda r: (
+        f"if this is a test server you trust: `tokenlab profiles edit {r.get('profile')} --insecure`"
+        if r.get("profile")
+        else "pass --insecure if this is a test server you trust"
+    ),
     RemedyKind.ALLOW_GLOBAL_AUTHORITY: lambda r: (
         "pass --allow-global-authority to get the token anyway and see the API refuse it"
     ),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from tokenlab.core.errors import Remedy, TokenlabError
+from tokenlab.core.errors import Remedy, RemedyKind, TokenlabError, remedy
 from tokenlab.core.urls import is_cleartext, join_url
 
 if TYPE_CHECKING:  # only annotations: the commands that classify an authority need no httpx
@@ -186,12 +186,16 @@ def classify(
     return "instance" if path.rstrip("/").endswith("/id") else "other"
 
 
-def global_authority_finding(authority: str) -> Finding:
+def global_authority_finding(
+    authority: str, *, instance_authority: str = "", profile: str = ""
+) -> Finding:
+    """A global authority asked for API tokens; `instance_authority` is the one to use instead."""
     return Finding(
         "error",
         f"{authority} is a global authority: it signs people in, but never issues access tokens "
         "that an instance's APIs accept",
         "use the instance identity service, https://{your-instance}/id (tokenlab derives it from the instance URL)",
+        remedy(RemedyKind.FIX_AUTHORITY, url=instance_authority, profile=profile),
     )
 
 
@@ -341,6 +345,45 @@ def key_info(jwk: Mapping[str, Any]) -> KeyInfo:
     )
 
 
+# Endpoints that carry tokens or secrets: each must be https (unless plain http was allowed).
+_SECRET_BEARING_ENDPOINTS = (
+    "authorization_endpoint",
+    "token_endpoint",
+    "device_authorization_endpoint",
+    "jwks_uri",
+    "revocation_endpoint",
+    "end_session_endpoint",
+)
+
+
+def _issuer_findings(authority: str, issuer: str) -> list[Finding]:
+    if not issuer:
+        return [
+            Finding(
+                "error", "discovery has no issuer", "this is not an OpenID provider's discovery"
+            )
+        ]
+    if issuer == authority:
+        return []
+    if issuer.rstrip("/") == authority.rstrip("/"):
+        return [
+            Finding(
+                "warning",
+                f"the issuer is {issuer!r} but the authority is {authority!r}: they differ only by a trailing slash",
+                f"set the authority to exactly {issuer!r}; tokens carry the issuer and are compared exactly",
+                remedy(RemedyKind.FIX_AUTHORITY, url=issuer),
+            )
+        ]
+    return [
+        Finding(
+            "error",
+            f"the issuer {issuer!r} is not the authority {authority!r}",
+            f"tokens from here will carry iss={issuer!r}; set the authority to it if it is the instance identity service",
+            remedy(RemedyKind.FIX_AUTHORITY, url=issuer),
+        )
+    ]
+
+
 def check_discovery(
     authority: str,
     discovery: Discovery,
@@ -349,53 +392,22 @@ def check_discovery(
     needs: tuple[str, ...] = (),
 ) -> list[Finding]:
     """What is wrong or odd in a discovery document, in the order a user should read it."""
-    findings: list[Finding] = []
-    issuer = discovery.issuer
-    if not issuer:
-        findings.append(
-            Finding(
-                "error", "discovery has no issuer", "this is not an OpenID provider's discovery"
-            )
+    findings = _issuer_findings(authority, discovery.issuer)
+    findings += [
+        Finding("error", f"discovery has no {name}", "the flow that needs it cannot run")
+        for name in ("token_endpoint", "jwks_uri", *needs)
+        if not discovery.get(name)
+    ]
+    findings += [
+        Finding(
+            "error",
+            f"{name} {url} is not https",
+            "tokens and secrets would cross the network in clear text",
+            remedy(RemedyKind.ALLOW_INSECURE, url=url),
         )
-    elif issuer != authority:
-        if issuer.rstrip("/") == authority.rstrip("/"):
-            findings.append(
-                Finding(
-                    "warning",
-                    f"the issuer is {issuer!r} but the authority is {authority!r}: they differ only by a trailing slash",
-                    f"set the authority to exactly {issuer!r}; tokens carry the issuer and are compared exactly",
-                )
-            )
-        else:
-            findings.append(
-                Finding(
-                    "error",
-                    f"the issuer {issuer!r} is not the authority {authority!r}",
-                    f"tokens from here will carry iss={issuer!r}; set the authority to it if it is the instance identity service",
-                )
-            )
-    for name in ("token_endpoint", "jwks_uri", *needs):
-        if not discovery.get(name):
-            findings.append(
-                Finding("error", f"discovery has no {name}", "the flow that needs it cannot run")
-            )
-    for name in (
-        "authorization_endpoint",
-        "token_endpoint",
-        "device_authorization_endpoint",
-        "jwks_uri",
-        "revocation_endpoint",
-        "end_session_endpoint",
-    ):
-        url = discovery.get(name)
-        if url and not allow_insecure and is_cleartext(url):
-            findings.append(
-                Finding(
-                    "error",
-                    f"{name} {url} is not https",
-                    "tokens and secrets would cross the network in clear text",
-                )
-            )
+        for name in _SECRET_BEARING_ENDPOINTS
+        if (url := discovery.get(name)) and not allow_insecure and is_cleartext(url)
+    ]
     methods = discovery.list("code_challenge_methods_supported")
     if discovery.authorization_endpoint and "S256" not in methods:
         findings.append(
@@ -415,7 +427,8 @@ def skew_finding(skew: float | None) -> Finding | None:
     return Finding(
         "warning",
         f"the server clock is {abs(skew):.0f} s {direction} this machine's",
-        "token times (nbf, iat, exp) will look wrong; sync this machine's clock (NTP)",
+        "token times (nbf, iat, exp) will look wrong",
+        remedy(RemedyKind.FIX_CLOCK, clock="this-machine", offset_s=-skew),
     )
 
 
@@ -428,7 +441,7 @@ async def inspect_authority(
     allow_insecure: bool = False,
     found_via: str = "given",
 ) -> AuthorityReport:
-    """Fetch discovery and JWKS and check them: the `tokenlab authority` report."""
+    """Fetch discovery and JWKS and check them: the report of an authority."""
     cache = cache or AuthorityCache()
     discovery = await cache.discovery(client, authority)
     findings = check_discovery(authority, discovery, allow_insecure=allow_insecure)
@@ -456,7 +469,7 @@ async def inspect_authority(
                 )
             )
     except AuthorityError as exc:
-        findings.append(Finding("error", exc.message, exc.hint))
+        findings.append(Finding("error", exc.message, exc.hint, exc.remedy))
     skew = cache.last_skew.get(authority)
     finding = skew_finding(skew)
     if finding:

@@ -30,7 +30,7 @@ class RemedyKind(StrEnum):
     PROBE_THE_API = "probe-the-api"  # profile
     REQUEST_SCOPES = "request-scopes"  # scopes, profile
     FIX_AUTHORITY = "fix-authority"  # url (the authority to use), profile (when it is set there)
-    ALLOW_INSECURE = "allow-insecure"  # url
+    ALLOW_INSECURE = "allow-insecure"  # url, profile (when it is set there)
     ALLOW_GLOBAL_AUTHORITY = "allow-global-authority"  # (none): see the API's 401 anyway
     TRUST_CA = "trust-ca"  # (none): give a CA bundle or use the OS trust store
     WAIT_LONGER = "wait-longer"  # seconds (what was waited)
@@ -60,7 +60,8 @@ class Remedy:
         }
 
 
-def remedy(kind: RemedyKind, **data: Any) -> Remedy:
+def remedy(kind: RemedyKind, /, **data: Any) -> Remedy:
+    """`kind` is positional only, so data may carry a key named kind (a secret's kind)."""
     return Remedy(kind, dict(data))
 
 

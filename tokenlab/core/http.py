@@ -22,6 +22,7 @@ import httpx
 from tokenlab import __version__
 from tokenlab.core.errors import (
     DnsError,
+    RemedyKind,
     RequestTimeoutError,
     ResponseTooLargeError,
     ServerUnreachableError,
@@ -29,6 +30,7 @@ from tokenlab.core.errors import (
     TokenlabError,
     TransportError,
     UsageError,
+    remedy,
 )
 from tokenlab.core.events import Bus, HttpExchange
 from tokenlab.core.redact import Redactor
@@ -76,7 +78,8 @@ def ssl_context(options: HttpOptions) -> ssl.SSLContext | bool:
         except (OSError, ssl.SSLError) as exc:
             raise UsageError(
                 f"cannot load the CA bundle {options.ca_bundle!r}: {exc}",
-                "give the path of a readable PEM file of CA certificates (--ca-bundle)",
+                "give the path of a readable PEM file of CA certificates",
+                remedy=remedy(RemedyKind.TRUST_CA),
             ) from None
     return ctx
 
@@ -254,7 +257,8 @@ async def explain_transport_error(
         }.get(type(exc), "talking to")
         return RequestTimeoutError(
             f"timed out after {options.timeout:g} s {phase} {where}",
-            "the server may be down or slow; raise the profile's timeout (--timeout) if it is just slow",
+            "the server may be down or slow",
+            remedy(RemedyKind.RAISE_TIMEOUT, seconds=options.timeout),
         )
     if "CERTIFICATE_VERIFY_FAILED" in text or any(
         isinstance(c, ssl.SSLCertVerificationError) for c in chain
@@ -263,8 +267,9 @@ async def explain_transport_error(
         reason = _verify_reason(exc)
         return TlsVerificationError(
             f"TLS verification failed for {host}: {reason}{detail}",
-            "if a corporate proxy or a private CA signs this certificate, give its CA with "
-            "--ca-bundle PATH (or use the OS trust store); do not turn verification off",
+            "if a corporate proxy or a private CA signs this certificate, trust that CA; "
+            "do not turn verification off",
+            remedy(RemedyKind.TRUST_CA),
         )
     if isinstance(exc, httpx.ConnectError):
         dns_texts = (

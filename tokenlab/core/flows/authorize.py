@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Literal
@@ -15,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from tokenlab.core.errors import TokenlabError
+from tokenlab.core.errors import Remedy, RemedyKind, TokenlabError, remedy
 from tokenlab.core.explain import Answer, TokenEndpointError, explain
 from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.token_endpoint import pkce_pair, random_value
@@ -75,6 +76,19 @@ class StateMismatchError(SignInError):
 
 class AuthorizeError(TokenEndpointError):
     """The authorize endpoint refused the request (an error page, or `error=` on the redirect)."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str,
+        *,
+        error: str = "",
+        description: str = "",
+        status: int | None = None,
+        remedy: Remedy | None = None,
+    ) -> None:
+        super().__init__(message, hint, error=error, description=description, status=status)
+        self.remedy = remedy
 
 
 # -- the authorize request ------------------------------------------------------------------------
@@ -177,6 +191,82 @@ class CallbackAnswer:
     state_checked: bool = True
 
 
+def _field(profile: Profile, path: str, example: str = "") -> Remedy:
+    return remedy(RemedyKind.SET_PROFILE_FIELD, profile=profile.name, field=path, example=example)
+
+
+AuthorizeMeaning = tuple[str, str, Callable[[Profile], Remedy | None]]
+_RESPONSE_TYPE: AuthorizeMeaning = (
+    "response_type {response_type} is not allowed here",
+    "set the profile's authorize parameter response_type=code (and no response_mode)",
+    lambda p: _field(p, "authorize_params", "response_type=code"),
+)
+_NEEDS_THE_USER: AuthorizeMeaning = (
+    "the sign-in could not finish without the user",
+    "remove prompt=none from the profile's authorize parameters",
+    lambda p: _field(p, "authorize_params"),
+)
+_SERVER_FAILED: AuthorizeMeaning = (
+    "",
+    "the identity service failed; try again, then check its status",
+    lambda p: None,
+)
+# error -> (what it means here, what to check, the remedy) for the authorize-time errors that
+# need words of their own; {app} and {response_type} are filled in. The rest: explain().
+_AUTHORIZE_ERRORS: dict[str, AuthorizeMeaning] = {
+    "invalid_request": (
+        "the sign-in request was refused",
+        "check the profile's authorize parameters (response_type, response_mode) and that "
+        "the identity service supports PKCE S256",
+        lambda p: _field(p, "authorize_params"),
+    ),
+    "unsupported_response_type": _RESPONSE_TYPE,
+    "unsupported_response_mode": _RESPONSE_TYPE,
+    "login_required": _NEEDS_THE_USER,
+    "consent_required": _NEEDS_THE_USER,
+    "interaction_required": _NEEDS_THE_USER,
+    "invalid_client": (
+        "the identity service does not know {app}",
+        "check the client id (the ApplicationUri) and that {app} exists and is enabled",
+        lambda p: _field(p, "client_id"),
+    ),
+    "server_error": _SERVER_FAILED,
+    "temporarily_unavailable": _SERVER_FAILED,
+}
+
+
+def _redirect_error(
+    said: str, profile: Profile, redirect_uri: str, *, error: str, description: str
+) -> AuthorizeError:
+    registered = profile.redirect_uri or DEFAULT_REDIRECT_URI
+    exactly = (
+        "the identity service accepts only the redirect URIs listed in ImpersonateLoginUrl of "
+        f"the Trusted Application {profile.client_id!r}, exactly (case-sensitive, comma-separated)"
+    )
+    if urlsplit(redirect_uri).port is not None and urlsplit(registered).port is None:
+        hint = (
+            f"{exactly}; tokenlab adds the listener's port to {registered} ({redirect_uri}): "
+            "if the identity service matches ports exactly, register the URI with a fixed "
+            "port and set the profile's loopback_port to it"
+        )
+    else:
+        hint = f"{exactly}; or set the profile's redirect_uri to one that is listed"
+        registered = redirect_uri
+    fix = remedy(
+        RemedyKind.FIX_TRUSTED_APPLICATION,
+        client_id=profile.client_id,
+        setting="ImpersonateLoginUrl",
+        value=registered,
+    )
+    return AuthorizeError(
+        f"{said}: the redirect URI {redirect_uri} is not registered",
+        hint,
+        error=error,
+        description=description,
+        remedy=fix,
+    )
+
+
 def authorize_error(
     error: str, description: str, *, profile: Profile, redirect_uri: str, response_type: str = ""
 ) -> AuthorizeError:
@@ -184,61 +274,32 @@ def authorize_error(
     description = description[:300]
     said = f"the identity service said {error}" + (f" ({description})" if description else "")
     app = f"the Trusted Application {profile.client_id!r}"
-
-    def fail(message: str, hint: str) -> AuthorizeError:
-        return AuthorizeError(message, hint, error=error, description=description)
-
-    redirect_problem = error in ("invalid_redirect_uri", "redirect_uri_mismatch") or (
+    if error in ("invalid_redirect_uri", "redirect_uri_mismatch") or (
         error == "invalid_request" and "redirect" in description.lower()
+    ):
+        return _redirect_error(said, profile, redirect_uri, error=error, description=description)
+    known = _AUTHORIZE_ERRORS.get(error)
+    if known is None:
+        base = explain(
+            Answer(400, error, description, "json"),
+            flow=FLOW,
+            client_id=profile.client_id,
+            scopes=profile.scopes,
+            public_client=profile.is_public_client,
+            speaker="the identity service",
+        )
+        return AuthorizeError(
+            base.message, base.hint, error=error, description=description, remedy=base.remedy
+        )
+    meaning, check, fix = known
+    words = {"app": app, "response_type": response_type or "?"}
+    return AuthorizeError(
+        f"{said}: {meaning.format(**words)}" if meaning else said,
+        check.format(**words),
+        error=error,
+        description=description,
+        remedy=fix(profile),
     )
-    if redirect_problem:
-        registered = profile.redirect_uri or DEFAULT_REDIRECT_URI
-        port_added = urlsplit(redirect_uri).port is not None and urlsplit(registered).port is None
-        if port_added:
-            hint = (
-                f"add {registered} to ImpersonateLoginUrl of {app} exactly (case-sensitive, "
-                f"comma-separated); tokenlab adds the listener's port to it ({redirect_uri}): "
-                "if the identity service matches ports exactly, register the URI with a fixed "
-                "port and set the profile's loopback_port to it"
-            )
-        else:
-            hint = (
-                f"add {redirect_uri} to ImpersonateLoginUrl of {app} exactly (case-sensitive, "
-                "comma-separated), or set the profile's redirect_uri to one that is registered"
-            )
-        return fail(f"{said}: the redirect URI {redirect_uri} is not registered", hint)
-    if error == "invalid_request":
-        return fail(
-            f"{said}: the sign-in request was refused",
-            "check the profile's authorize parameters (response_type, response_mode) and that "
-            "the identity service supports PKCE S256",
-        )
-    if error in ("unsupported_response_type", "unsupported_response_mode"):
-        return fail(
-            f"{said}: response_type {response_type or '?'} is not allowed here",
-            "set the profile's authorize parameter response_type=code (and no response_mode)",
-        )
-    if error in ("login_required", "consent_required", "interaction_required"):
-        return fail(
-            f"{said}: the sign-in could not finish without the user",
-            "remove prompt=none from the profile's authorize parameters",
-        )
-    if error == "invalid_client":
-        return fail(
-            f"{said}: the identity service does not know {app}",
-            f"check the client id (the ApplicationUri) and that {app} exists and is enabled",
-        )
-    if error in ("server_error", "temporarily_unavailable"):
-        return fail(f"{said}", "the identity service failed; try again, then check its status")
-    base = explain(
-        Answer(400, error, description, "json"),
-        flow=FLOW,
-        client_id=profile.client_id,
-        scopes=profile.scopes,
-        public_client=profile.is_public_client,
-        speaker="the identity service",
-    )
-    return fail(base.message, base.hint)
 
 
 def parse_callback(

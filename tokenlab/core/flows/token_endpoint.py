@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from tokenlab.core.errors import SecretMissingError, UsageError
+from tokenlab.core.errors import RemedyKind, SecretMissingError, UsageError, remedy
 from tokenlab.core.explain import TokenEndpointError, explain, read_answer
 from tokenlab.core.flows.base import FlowContext
-from tokenlab.core.secrets import SecretKind
+from tokenlab.core.secrets import SecretKind, missing_secret
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME_S = 60  # short: an assertion is single-use and only proves who we are
@@ -40,7 +40,12 @@ def load_signing_key(ctx: FlowContext) -> tuple[Any, str, dict[str, str]]:
         pem = Path(p.key_path).expanduser().read_bytes()
     except OSError as exc:
         raise UsageError(
-            f"cannot read the private key {p.key_path!r}: {exc.strerror}", "check --key PATH"
+            f"cannot read the private key {p.key_path!r}: {exc.strerror}",
+            "check the path of the profile's private key",
+            field="key_path",
+            remedy=remedy(
+                RemedyKind.SET_PROFILE_FIELD, profile=p.name, field="key_path", example="PATH"
+            ),
         ) from None
     passphrase = ctx.secrets.get(p.name, SecretKind.KEY_PASSPHRASE)
     try:
@@ -48,9 +53,11 @@ def load_signing_key(ctx: FlowContext) -> tuple[Any, str, dict[str, str]]:
             pem, password=passphrase.encode() if passphrase else None
         )
     except TypeError:
+        missing = missing_secret(p.name, SecretKind.KEY_PASSPHRASE)
         raise SecretMissingError(
             f"the private key {p.key_path!r} is encrypted and no passphrase was given",
-            f"store it with `tokenlab secret set {p.name} --kind key-passphrase` or set TOKENLAB_KEY_PASSPHRASE",
+            missing.hint,
+            missing.remedy,
         ) from None
     except ValueError:
         raise UsageError(
@@ -79,7 +86,11 @@ def load_signing_key(ctx: FlowContext) -> tuple[Any, str, dict[str, str]]:
         except (OSError, ValueError) as exc:
             raise UsageError(
                 f"cannot load the certificate {p.cert_path!r}: {exc}",
-                "give a PEM certificate with --cert",
+                "give the path of a PEM certificate",
+                field="cert_path",
+                remedy=remedy(
+                    RemedyKind.SET_PROFILE_FIELD, profile=p.name, field="cert_path", example="PATH"
+                ),
             ) from None
         header["x5t#S256"] = _b64url(cert.fingerprint(hashes.SHA256()))
     return key, alg, header
