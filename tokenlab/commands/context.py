@@ -56,5 +56,5 @@ class CommandContext:
             self.warn(notice.message, notice.hint, notice.remedy)
             return
         self.stderr.write(f"tokenlab: {notice.message}\n")
-        if notice.remedy is not None:  # an info with a step to take (finish the sign-in another way)
+        if notice.remedy is not None:  # an info with a step (finish the sign-in another way)
             self.stderr.write(f"hint: {hint_with_remedy(notice.hint, notice.remedy)}\n")
