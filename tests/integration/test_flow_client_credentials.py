@@ -9,9 +9,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import jwt
+import keyring
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from keyring.backends import fail
 
 from tests.idp.fixtures import TestProvider
 from tests.support.targets import idp_profile, sandbox_profile
@@ -31,7 +33,7 @@ from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.profiles import Profile, new_profile
 from tokenlab.core.secrets import SecretKind, SecretStore
-from tokenlab.sandbox import Sandbox, TrustedApplication
+from tokenlab.sandbox import Sandbox, TrustedApplication, demo_catalog
 
 
 async def run(profile: Profile, store: SecretStore, bus: Bus | None = None, **kw: object):  # type: ignore[no-untyped-def]
@@ -335,3 +337,19 @@ async def test_an_auth_method_the_provider_does_not_list_is_warned_about(sandbox
         },
     )
     assert support_findings(real, profile, "client-credentials") == []
+
+
+def test_cli_says_once_that_there_is_no_keyring_and_how_to_give_secrets(
+    cli: object, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyring.set_keyring(fail.Keyring())  # conftest restores the previous backend
+    demo = {d.name: d for d in demo_catalog(sandbox.url)}["demo-service-app"]
+    assert demo.client_id and demo.public_secret
+    add = ("profiles", "add", "svc", "--instance", sandbox.url, "--scenario", "service-app")
+    assert cli(*add, "--client-id", demo.client_id).code == 0  # type: ignore[operator]
+    monkeypatch.setenv("TOKENLAB_CLIENT_SECRET", demo.public_secret)
+    r = cli("token", "--profile", "svc")  # type: ignore[operator]
+    assert r.code == 0, r.err
+    assert r.err.count("no usable keyring") == 1
+    assert "TOKENLAB_CLIENT_SECRET" in r.err and "--secret-stdin" in r.err
+    assert demo.public_secret not in r.err + r.out

@@ -19,13 +19,21 @@ def _ways(r: Remedy) -> str:
     return "run again with " + " or ".join(_WAY_FLAGS.get(w, w) for w in ways)
 
 
+# The secret kinds `--secret-stdin` reads (see token_cmd.read_stdin_secret).
+_STDIN_KINDS = ("client-secret", "reference-token")
+
+
 def _store_secret(r: Remedy) -> str:
-    env = r.get("env")
-    also = f", set {env}" if env else ""
-    return (
-        f"store it with `tokenlab secret set {r.get('profile', 'NAME')} --kind {r.get('kind')}`"
-        f"{also}, or pass --secret-stdin"
-    )
+    kind = r.get("kind")
+    ways = [
+        f"store it with `tokenlab secret set {r.get('profile') or 'NAME'}"
+        + (f" --kind {kind}`" if kind else "`")
+    ]
+    if r.get("env"):
+        ways.append(f"set {r.get('env')}")
+    if kind in _STDIN_KINDS or not kind:
+        ways.append("pass --secret-stdin")
+    return ", ".join(ways[:-1]) + (", or " if len(ways) > 1 else "") + ways[-1]
 
 
 def _secret_for_run(r: Remedy) -> str:
@@ -66,7 +74,8 @@ def _set_field(r: Remedy) -> str:
     field = str(r.get("field"))
     flag = FIELD_FLAGS.get(field)
     if flag is None:  # no option sets it: the file does
-        return f"set {field} in the profile's file (`tokenlab profiles export NAME`)"
+        name = r.get("profile") or "NAME"
+        return f"set {field or 'it'} in the profile's file (`tokenlab profiles export {name}`)"
     example = r.get("example")
     value = f" {example}" if example else ""
     profile = r.get("profile")
@@ -80,13 +89,17 @@ def _fix_authority(r: Remedy) -> str:
     if profile:
         value = url or "''"  # '' derives the authority from the instance again
         return f"fix it with `tokenlab profiles edit {profile} --authority {value}`"
-    return f"use --authority {url}" if url else "use the instance's authority, {instance}/id"
+    return f"use --authority {url or 'https://{instance}/id'}"
 
 
 def _choose_name(r: Remedy) -> str:
     if r.get("action") == "import":
         return "import it under another name with --name NEW"
     return f"`tokenlab profiles edit {r.get('name', 'NAME')}` changes the one that exists"
+
+
+def _check_again(r: Remedy) -> str:
+    return f"check again with `tokenlab doctor --profile {r.get('profile') or 'NAME'}`"
 
 
 _EXPECTATION_FLAGS = {
@@ -105,11 +118,14 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
     RemedyKind.STORE_SECRET: _store_secret,
     RemedyKind.GIVE_SECRET_FOR_RUN: _secret_for_run,
     RemedyKind.REMOVE_SECRET: lambda r: (
-        f"remove it with `tokenlab secret rm {r.get('profile', 'NAME')} --kind {r.get('kind')}`"
+        f"remove it with `tokenlab secret rm {r.get('profile') or 'NAME'}"
+        + (f" --kind {r.get('kind')}`" if r.get("kind") else "`")
     ),
     RemedyKind.SET_PROFILE_FIELD: _set_field,
     RemedyKind.GIVE_EXPECTATION: lambda r: (
-        f"give {_EXPECTATION_FLAGS.get(r.get('what'), '--profile')} or --profile"
+        f"give {_EXPECTATION_FLAGS[r.get('what')]} or --profile"
+        if r.get("what") in _EXPECTATION_FLAGS
+        else "give --profile"
     ),
     RemedyKind.VERIFY_WITH_AUTHORITY: lambda r: "run again with --verify",
     RemedyKind.PROBE_THE_API: lambda r: (
@@ -140,14 +156,18 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
         f"get a new one: `tokenlab token --profile {r.get('profile', 'NAME')}`"
     ),
     RemedyKind.FIX_TRUSTED_APPLICATION: lambda r: (
-        f"on the instance, set {r.get('setting')} of the Trusted Application"
+        "on the instance, "
+        + (f"set {r.get('setting')} of" if r.get("setting") else "fix")
+        + " the Trusted Application"
         + (f" {r.get('client_id')!r}" if r.get("client_id") else "")
         + (f" to {r.get('value')}" if r.get("value") else "")
+        + f", then {_check_again(r)}"
     ),
     RemedyKind.FIX_CLOCK: lambda r: (
-        "sync this machine's clock (NTP)"
-        if r.get("clock") == "this-machine"
-        else f"the {r.get('clock')}'s clock is off: tell the instance's administrators"
+        f"sync this machine's clock (NTP), then {_check_again(r)}"
+        if r.get("clock") in ("this-machine", "")
+        else f"the {r.get('clock')}'s clock is off: tell the instance's administrators, "
+        f"then {_check_again(r)}"
     ),
     RemedyKind.FIX_REQUEST: lambda r: (
         f"check the probe's {r.get('what', 'request')} (--path, --method, --header)"
