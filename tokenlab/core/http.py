@@ -272,25 +272,7 @@ async def explain_transport_error(
             remedy(RemedyKind.TRUST_CA),
         )
     if isinstance(exc, httpx.ConnectError):
-        dns_texts = (
-            "Name or service not known",
-            "nodename nor servname",
-            "name resolution",
-            "getaddrinfo failed",
-        )
-        if any(isinstance(c, socket.gaierror) for c in chain) or any(s in text for s in dns_texts):
-            return DnsError(
-                f"cannot resolve the host name {host!r}",
-                "check the spelling of the URL; on a private network, check DNS or the VPN",
-            )
-        if any(isinstance(c, ConnectionRefusedError) for c in chain) or "refused" in text.lower():
-            return ServerUnreachableError(
-                f"connection refused by {where}",
-                "is the URL right (scheme, host, port) and is the server up?",
-            )
-        return ServerUnreachableError(
-            f"cannot connect to {where}: {exc}", "is the URL right and the server up?"
-        )
+        return _connect_error(exc, chain, host, where)
     if isinstance(exc, httpx.RemoteProtocolError):
         return ServerUnreachableError(
             f"{where} closed the connection or answered something that is not HTTP: {exc}",
@@ -298,6 +280,34 @@ async def explain_transport_error(
         )
     return TransportError(
         f"request to {where} failed: {type(exc).__name__}: {exc}", "check the URL and the network"
+    )
+
+
+_DNS_TEXTS = (
+    "Name or service not known",
+    "nodename nor servname",
+    "name resolution",
+    "getaddrinfo failed",
+)
+
+
+def _connect_error(
+    exc: httpx.ConnectError, chain: list[BaseException], host: str, where: str
+) -> TransportError:
+    """No connection: the name does not resolve, nothing listens, or something else."""
+    text = " ".join(f"{c!r} {c}" for c in chain)
+    if any(isinstance(c, socket.gaierror) for c in chain) or any(s in text for s in _DNS_TEXTS):
+        return DnsError(
+            f"cannot resolve the host name {host!r}",
+            "check the spelling of the URL; on a private network, check DNS or the VPN",
+        )
+    if any(isinstance(c, ConnectionRefusedError) for c in chain) or "refused" in text.lower():
+        return ServerUnreachableError(
+            f"connection refused by {where}",
+            "is the URL right (scheme, host, port) and is the server up?",
+        )
+    return ServerUnreachableError(
+        f"cannot connect to {where}: {exc}", "is the URL right and the server up?"
     )
 
 

@@ -29,10 +29,10 @@ from tokenlab.core.flows.authorize import (
     Finish,
     SignInError,
     build_authorize_request,
-    check_authorize_url,
     parse_callback,
     parse_pasted,
 )
+from tokenlab.core.flows.authorize_check import check_authorize_url
 from tokenlab.core.flows.base import FlowContext, keep_refresh_token
 from tokenlab.core.flows.loopback import (
     LoopbackListener,

@@ -1,7 +1,8 @@
 """The authorize side of the code flow: the request (PKCE S256, state, nonce), and reading the
 answer, whether it comes to the loopback listener, is pasted, or is an error page.
 
-`state` is compared before anything else: an answer for another sign-in is refused.
+`state` is compared before anything else: an answer for another sign-in is refused. Opening
+the sign-in address once to catch an error page early: `authorize_check.py`.
 """
 
 from __future__ import annotations
@@ -10,15 +11,11 @@ import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import unescape
 from typing import Literal
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
-
-import httpx
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from tokenlab.core.errors import Remedy, RemedyKind, TokenlabError, remedy
 from tokenlab.core.explain import Answer, TokenEndpointError, explain
-from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.token_endpoint import pkce_pair, random_value
 from tokenlab.core.profiles import Profile
 
@@ -54,14 +51,7 @@ AUTHORIZE_ERRORS = (
     "server_error",
     "temporarily_unavailable",
 )
-_ERROR_WORD = re.compile(r"\b(" + "|".join(AUTHORIZE_ERRORS) + r")\b")
-_ERROR_DESCRIPTION = re.compile(
-    r"""(?:id|class)=["']error_description["'][^>]*>([^<]{1,400})""", re.IGNORECASE
-)
-_FORM_ACTION = re.compile(r"""<form\b[^>]*\baction=["']([^"']*)["']""", re.IGNORECASE)
-_HIDDEN_INPUT = re.compile(
-    r"""<input\b[^>]*\bname=["']([^"']*)["'][^>]*\bvalue=["']([^"']*)["']""", re.IGNORECASE
-)
+ERROR_WORD = re.compile(r"\b(" + "|".join(AUTHORIZE_ERRORS) + r")\b")
 
 Finish = Literal["loopback", "paste"]
 
@@ -387,7 +377,7 @@ def parse_pasted(
                 "paste the address the browser ended on after signing in (it contains code=...)",
             )
         return Pasted(params)
-    reported = _ERROR_WORD.search(value)
+    reported = ERROR_WORD.search(value)
     if reported or any(c.isspace() for c in value):
         if reported:
             described = value.split(reported.group(1), 1)[1].strip(" :-\n\t")
@@ -401,91 +391,3 @@ def parse_pasted(
     if len(value) > 4096 or not value.isprintable():
         raise SignInError("what was pasted does not look like a code", "paste the whole address")
     return Pasted({"code": value}, bare_code=True)
-
-
-# -- the exchange ---------------------------------------------------------------------------------
-
-
-def _page_error(body: str) -> tuple[str, str] | None:
-    text = unescape(re.sub(r"<[^>]+>", " ", body))
-    found = _ERROR_WORD.search(text)
-    if not found:
-        return None
-    described = _ERROR_DESCRIPTION.search(body)
-    return found.group(1), unescape(described.group(1)).strip() if described else ""
-
-
-def _form_post_error(
-    ctx: FlowContext, request: AuthorizeRequest, page: str, *, issuer: str
-) -> None:
-    """A form_post answer page that carries an error back to the redirect URI: raise it now."""
-    action = _FORM_ACTION.search(page)
-    if action is None or _strip_query(unescape(action.group(1))) != _strip_query(
-        request.redirect_uri
-    ):
-        return
-    fields = {unescape(k): unescape(v) for k, v in _HIDDEN_INPUT.findall(page)}
-    if "error" in fields:
-        parse_callback(fields, request, profile=ctx.profile, issuer=issuer)
-
-
-def _strip_query(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-async def check_authorize_url(ctx: FlowContext, request: AuthorizeRequest) -> None:
-    """Open the authorize URL once without a browser: if the identity service answers with an
-    error page or an error redirect, say so now instead of waiting for a redirect that never
-    comes (an unregistered redirect URI shows an error page and never redirects back)."""
-    kept = httpx.Cookies(ctx.client.cookies)
-    try:
-        await _check_authorize_url(ctx, request)
-    finally:
-        # the sign-in page's cookies belong to the browser, not to later token requests
-        ctx.client.cookies = kept
-
-
-async def _check_authorize_url(ctx: FlowContext, request: AuthorizeRequest) -> None:
-    try:
-        response = await ctx.client.get(request.url, headers={"Accept": "text/html"})
-        if response.is_redirect:
-            location = urljoin(request.url, response.headers.get("location", ""))
-            parts = urlsplit(location)
-            if _strip_query(location) == _strip_query(request.redirect_uri):
-                sent_back = dict(parse_qsl(parts.query) + parse_qsl(parts.fragment))
-                if "error" not in sent_back:
-                    return  # a live sign-in session answered at once; the browser will too
-                issuer = (await ctx.discovery()).issuer
-                parse_callback(sent_back, request, profile=ctx.profile, issuer=issuer)
-            same_site = parts.netloc == urlsplit(request.url).netloc
-            if not (same_site and "error" in parts.path.lower()):
-                return  # on to the sign-in page: all is well so far
-            response = await ctx.client.get(location, headers={"Accept": "text/html"})
-        elif response.status_code < 400:
-            _form_post_error(ctx, request, response.text, issuer=(await ctx.discovery()).issuer)
-            return
-    except (AuthorizeError, SignInError):
-        raise
-    except TokenlabError:
-        return  # the check is a courtesy; the browser will show what is wrong
-    found = _page_error(response.text)
-    if found is not None:
-        raise authorize_error(
-            found[0],
-            found[1],
-            profile=ctx.profile,
-            redirect_uri=request.redirect_uri,
-            response_type=request.response_type,
-        )
-    if response.status_code >= 400:
-        raise AuthorizeError(
-            f"the sign-in address answered HTTP {response.status_code} with an error page",
-            f"the redirect URI {request.redirect_uri} may not be registered exactly on the "
-            f"Trusted Application {ctx.profile.client_id!r} (ImpersonateLoginUrl), or the client "
-            "is unknown or disabled; open the address in a browser to read the page",
-            status=response.status_code,
-        )
-
-
-# -- the interactive part -------------------------------------------------------------------------

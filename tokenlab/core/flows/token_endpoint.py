@@ -29,27 +29,30 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def load_signing_key(ctx: FlowContext) -> tuple[Any, str, dict[str, str]]:
-    """(private key, JWS alg, extra header) for private_key_jwt, from the profile's PEM files."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+def _profile_path_error(ctx: FlowContext, field: str, message: str, hint: str) -> UsageError:
+    fix = remedy(
+        RemedyKind.SET_PROFILE_FIELD, profile=ctx.profile.name, field=field, example="PATH"
+    )
+    return UsageError(message, hint, field=field, remedy=fix)
+
+
+def _private_key(ctx: FlowContext) -> Any:
+    """The profile's PEM private key, decrypted with its passphrase when it has one."""
+    from cryptography.hazmat.primitives import serialization
 
     p = ctx.profile
     try:
         pem = Path(p.key_path).expanduser().read_bytes()
     except OSError as exc:
-        raise UsageError(
+        raise _profile_path_error(
+            ctx,
+            "key_path",
             f"cannot read the private key {p.key_path!r}: {exc.strerror}",
             "check the path of the profile's private key",
-            field="key_path",
-            remedy=remedy(
-                RemedyKind.SET_PROFILE_FIELD, profile=p.name, field="key_path", example="PATH"
-            ),
         ) from None
     passphrase = ctx.secrets.get(p.name, SecretKind.KEY_PASSPHRASE)
     try:
-        key = serialization.load_pem_private_key(
+        return serialization.load_pem_private_key(
             pem, password=passphrase.encode() if passphrase else None
         )
     except TypeError:
@@ -64,6 +67,16 @@ def load_signing_key(ctx: FlowContext) -> tuple[Any, str, dict[str, str]]:
             f"cannot load the private key {p.key_path!r}: not a PEM private key, or the passphrase is wrong",
             "give a PEM private key (-----BEGIN PRIVATE KEY-----) and its passphrase if it has one",
         ) from None
+
+
+def load_signing_key(ctx: FlowContext) -> tuple[Any, str, dict[str, str]]:
+    """(private key, JWS alg, extra header) for private_key_jwt, from the profile's PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    p = ctx.profile
+    key = _private_key(ctx)
     if isinstance(key, rsa.RSAPrivateKey):
         alg = "RS256"
     elif isinstance(key, ec.EllipticCurvePrivateKey):
@@ -84,13 +97,11 @@ def load_signing_key(ctx: FlowContext) -> tuple[Any, str, dict[str, str]]:
         try:
             cert = x509.load_pem_x509_certificate(Path(p.cert_path).expanduser().read_bytes())
         except (OSError, ValueError) as exc:
-            raise UsageError(
+            raise _profile_path_error(
+                ctx,
+                "cert_path",
                 f"cannot load the certificate {p.cert_path!r}: {exc}",
                 "give the path of a PEM certificate",
-                field="cert_path",
-                remedy=remedy(
-                    RemedyKind.SET_PROFILE_FIELD, profile=p.name, field="cert_path", example="PATH"
-                ),
             ) from None
         header["x5t#S256"] = _b64url(cert.fingerprint(hashes.SHA256()))
     return key, alg, header
