@@ -18,7 +18,7 @@ from keyring.backends import fail
 from tests.idp.fixtures import TestProvider
 from tests.support.targets import idp_profile, sandbox_profile
 from tokenlab.commands.remedies import hint_with_remedy
-from tokenlab.core.errors import TokenlabError
+from tokenlab.core.errors import RemedyKind, TokenlabError, remedy
 from tokenlab.core.events import (
     Bus,
     FlowFailed,
@@ -181,13 +181,19 @@ async def test_a_global_authority_is_refused_before_anything_is_sent(sandbox: Sa
         and "never issues access tokens" in err.value.message
     )
     assert not [e for e in events if isinstance(e, HttpExchange)]
+    # the remedy: the instance's own authority, set on this profile
+    assert err.value.remedy == remedy(
+        RemedyKind.FIX_AUTHORITY, url=f"{sandbox.url}/id", profile=profile.name
+    )
+    shown = hint_with_remedy(err.value.hint, err.value.remedy)
+    assert f"tokenlab profiles edit {profile.name} --authority {sandbox.url}/id" in shown
     # asked for anyway, the sign-in token comes back, with the warning on the bus
     with bus.collect(Notice) as notices:
         result = await run(profile, store, bus, options=FlowOptions(allow_global_authority=True))
     assert jwt.decode(result.api_token.access_token, options={"verify_signature": False})[
         "iss"
     ].endswith("/global/id")
-    assert any("global authority" in n.message for n in notices)  # type: ignore[attr-defined]
+    assert [n.topic for n in notices if "global authority" in n.message] == ["authority"]  # type: ignore[attr-defined]
 
 
 async def test_legacy_and_protocol_scopes_are_warned_about(sandbox: Sandbox) -> None:
@@ -202,7 +208,14 @@ async def test_legacy_and_protocol_scopes_are_warned_about(sandbox: Sandbox) -> 
     legacy, store = sandbox_profile(sandbox, "demo-service-app", scopes=("DomainApi",))
     with bus.collect(Notice) as notices2, pytest.raises(TokenEndpointError):
         await run(legacy, store, bus)
-    assert any("legacy" in n.message for n in notices2)  # type: ignore[attr-defined]
+    [warned] = [n for n in notices2 if "legacy" in n.message]  # type: ignore[attr-defined]
+    # the remedy removes the legacy scope from the profile, never adds it anywhere
+    assert warned.remedy == remedy(
+        RemedyKind.SET_PROFILE_FIELD, profile=legacy.name, field="scopes", example="'read'"
+    )
+    assert f"tokenlab profiles edit {legacy.name} --scope 'read'" in hint_with_remedy(
+        warned.hint, warned.remedy
+    )
 
 
 class _HtmlTokenEndpoint(BaseHTTPRequestHandler):

@@ -39,7 +39,7 @@ def _store_secret(r: Remedy) -> str:
 def _secret_for_run(r: Remedy) -> str:
     env = r.get("env", ())
     names = " / ".join(env) if isinstance(env, tuple | list) else str(env)
-    return f"set {names} for each run, or pass --secret-stdin" if names else "pass --secret-stdin"
+    return f"set {names}, or pass --secret-stdin" if names else "pass --secret-stdin"
 
 
 # A profile field (its path in the profile model) -> the option of `profiles add/edit`.
@@ -95,7 +95,7 @@ def _fix_authority(r: Remedy) -> str:
 def _choose_name(r: Remedy) -> str:
     if r.get("action") == "import":
         return "import it under another name with --name NEW"
-    return f"`tokenlab profiles edit {r.get('name', 'NAME')}` changes the one that exists"
+    return f"`tokenlab profiles edit {r.get('name') or 'NAME'}` changes it"
 
 
 def _check_again(r: Remedy) -> str:
@@ -112,8 +112,8 @@ _EXPECTATION_FLAGS = {
 RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
     RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY: _ways,
     RemedyKind.SIGN_IN_FIRST: lambda r: (
-        f"sign in with `tokenlab token --profile {r.get('profile', 'NAME')} --flow auth-code` "
-        "(or --device)"
+        f"`tokenlab token --profile {r.get('profile') or 'NAME'} --flow auth-code` (or --device) "
+        "signs in"
     ),
     RemedyKind.STORE_SECRET: _store_secret,
     RemedyKind.GIVE_SECRET_FOR_RUN: _secret_for_run,

@@ -118,20 +118,33 @@ def _default_redirect(p: Profile, flow: str, _s: SecretStore, _o: FlowOptions) -
     ]
 
 
-CHECKS: tuple[Check, ...] = (
-    _global_authority,
-    _cleartext,
-    _legacy_scopes,
-    _protocol_scopes,
-    _public_client_secret,
-    _default_redirect,
+# Each check with the topic of what it finds (a face may show authority findings with the
+# authority, secret findings with the secrets).
+CHECKS: tuple[tuple[str, Check], ...] = (
+    ("authority", _global_authority),
+    ("authority", _cleartext),
+    ("flow", _legacy_scopes),
+    ("flow", _protocol_scopes),
+    ("secrets", _public_client_secret),
+    ("flow", _default_redirect),
 )
+
+
+def preflight_by_topic(
+    profile: Profile, flow: str, secrets: SecretStore, options: FlowOptions
+) -> list[tuple[str, Finding]]:
+    """(topic, finding) for every finding, in the order a user should read them."""
+    return [
+        (topic, finding)
+        for topic, check in CHECKS
+        for finding in check(profile, flow, secrets, options)
+    ]
 
 
 def preflight(
     profile: Profile, flow: str, secrets: SecretStore, options: FlowOptions
 ) -> list[Finding]:
-    return [finding for check in CHECKS for finding in check(profile, flow, secrets, options)]
+    return [finding for _, finding in preflight_by_topic(profile, flow, secrets, options)]
 
 
 _GRANT_OF_FLOW = {

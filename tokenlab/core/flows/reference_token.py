@@ -43,7 +43,7 @@ def reference_token(ctx: FlowContext) -> tuple[str, str]:
 async def run_reference_token(ctx: FlowContext) -> FlowResult:
     value, source = reference_token(ctx)
     for finding in check_reference_token(value):
-        ctx.warn(finding)
+        ctx.warn(finding, topic="token")
     token = TokenSet(
         access_token=value,
         token_type=TOKEN_TYPE,

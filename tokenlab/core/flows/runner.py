@@ -15,7 +15,7 @@ from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Bus, FlowFailed, FlowFinished, FlowStarted, TokenIssued, new_run_id
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.base import FlowContext
-from tokenlab.core.flows.preflight import preflight
+from tokenlab.core.flows.preflight import preflight_by_topic
 from tokenlab.core.flows.registry import FLOW_TARGETS, resolve
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.profiles import Profile
@@ -112,10 +112,10 @@ async def _checked_run(ctx: FlowContext) -> FlowResult:
     """Preflight (an error stops the run before anything is sent), the flow, its tokens."""
     if ctx.flow not in FLOW_TARGETS:
         raise FlowError(f"unknown flow {ctx.flow!r}", f"use one of: {', '.join(FLOW_TARGETS)}")
-    for finding in preflight(ctx.profile, ctx.flow, ctx.secrets, ctx.options):
+    for topic, finding in preflight_by_topic(ctx.profile, ctx.flow, ctx.secrets, ctx.options):
         if finding.level == "error":
             raise FlowError(finding.message, finding.hint, finding.remedy)
-        ctx.warn(finding)
+        ctx.warn(finding, topic=topic)
     result = await resolve(ctx.flow)(ctx)
     for token in (result.identity, result.api_token):
         if token is not None:

@@ -100,7 +100,7 @@ class ProfileStore:
         if self.exists(name):
             raise ProfileExistsError(
                 f"profile {name!r} already exists",
-                "change that profile, or pick another name",
+                "pick another name, or change that profile",
                 remedy=remedy(RemedyKind.CHOOSE_ANOTHER_NAME, name=name, action=action),
             )
 
