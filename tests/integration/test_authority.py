@@ -13,7 +13,9 @@ from typing import ClassVar
 import pytest
 
 from tests.idp.fixtures import TestProvider
+from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.authority import AuthorityCache, classify, find_authority, inspect_authority
+from tokenlab.core.errors import RemedyKind
 from tokenlab.core.events import Bus, HttpExchange
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.sandbox import Sandbox
@@ -126,7 +128,11 @@ async def test_clock_skew_over_a_minute_is_a_warning(fake_idp: str) -> None:
     async with build_client(HttpOptions()) as client:
         report = await inspect_authority(client, f"{fake_idp}/id")
     assert report.clock_skew_s is not None and 295 <= report.clock_skew_s <= 305
-    assert any("ahead of" in f.message and "NTP" in f.hint for f in report.findings)
+    skewed = [f for f in report.findings if "ahead of" in f.message]
+    assert len(skewed) == 1 and skewed[0].remedy is not None
+    assert skewed[0].remedy.kind == RemedyKind.FIX_CLOCK
+    assert skewed[0].remedy.get("clock") == "this-machine"
+    assert "NTP" in hint_with_remedy(skewed[0].hint, skewed[0].remedy)
 
 
 async def test_an_html_answer_is_not_an_identity_provider(fake_idp: str) -> None:

@@ -9,7 +9,9 @@ address back through `FlowOptions(paste=...)`.
 from __future__ import annotations
 
 import asyncio
+import io
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +26,11 @@ from tests.idp.fixtures import TestProvider
 from tests.idp.interact import FormPost, complete_authorization
 from tests.sandbox_fixtures import sign_in
 from tests.support.keyrings import MemoryKeyring
+from tokenlab.commands.context import CommandContext
 from tokenlab.commands.demo_cmd import to_profile
-from tokenlab.core.errors import TokenlabError
+from tokenlab.commands.remedies import hint_with_remedy
+from tokenlab.commands.trace import TracePrinter
+from tokenlab.core.errors import RemedyKind, TokenlabError, remedy
 from tokenlab.core.events import (
     Bus,
     Event,
@@ -82,6 +87,10 @@ class Target:
     name: str
     user_sub: str
 
+    def authorize_endpoint(self) -> str:
+        """Where every sign-in address of this target starts."""
+        raise NotImplementedError
+
     def profile(self, kind: str, **changes: Any) -> Profile:
         raise NotImplementedError
 
@@ -107,6 +116,9 @@ class IdpTarget(Target):
     def __init__(self, idp: TestProvider) -> None:
         self.idp = idp
         self.user_sub = idp.user.sub
+
+    def authorize_endpoint(self) -> str:
+        return f"{self.idp.issuer}/"
 
     def profile(self, kind: str, **changes: Any) -> Profile:
         scenario, client = {
@@ -149,6 +161,9 @@ class SandboxTarget(Target):
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
         self.catalog = {d.name: d for d in demo_catalog(sandbox.url)}
+
+    def authorize_endpoint(self) -> str:
+        return f"{self.sandbox.url}/id/connect/authorize?"
 
     def profile(self, kind: str, **changes: Any) -> Profile:
         name = {
@@ -424,10 +439,63 @@ async def test_ssh_session_is_told_the_port_forward_and_the_alternatives(
     monkeypatch.setenv("SSH_CONNECTION", "10.0.0.2 50000 10.0.0.1 22")
     done = await run(sandbox_target, sandbox_target.profile("spa"))
     assert done.error is None, done.error
-    message = done.of(UserActionRequired)[0].message
+    action = done.of(UserActionRequired)[0]
     port = urlsplit(done.authorize_params()["redirect_uri"]).port
-    assert f"ssh -L {port}:127.0.0.1:{port} " in message
-    assert "--paste" in message and "--device" in message
+    assert action.ssh_command.startswith(f"ssh -L {port}:127.0.0.1:{port} ")
+    assert action.ssh_command in action.message  # the prose, for a face that shows only that
+    assert "--" not in action.message
+    [other_ways] = [
+        n.remedy
+        for n in done.of(Notice)
+        if n.remedy is not None and n.remedy.kind == RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY
+    ]
+    assert other_ways.get("ways") == ("paste", "device")
+    # the CLI prints the forward and says which flags finish the sign-in another way
+    shown = cli_output(done.events)
+    assert action.ssh_command in shown
+    assert "run again with --paste or --device" in shown
+
+
+def cli_output(events: list[Event]) -> str:
+    """What `tokenlab token` prints on stderr for these events (trace and notices)."""
+    stderr = io.StringIO()
+    bus = Bus()
+    CommandContext(stdin=io.StringIO(), stdout=io.StringIO(), stderr=stderr, bus=bus)
+    TracePrinter(stderr).attach(bus)
+    for event in events:
+        bus.publish(event)
+    return stderr.getvalue()
+
+
+async def test_loopback_action_carries_the_fields_a_screen_needs(target: Target) -> None:
+    began = time.time()
+    done = await run(target, target.profile("spa"), wait=15)
+    assert done.error is None, done.error
+    [action] = done.of(UserActionRequired)
+    assert action.action == "open-url" and not action.expects_paste
+    assert action.url.startswith(target.authorize_endpoint())
+    listener = done.authorize_params()["redirect_uri"]
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/callback", listener)
+    assert action.redirect_uri == listener
+    assert action.ssh_command == ""  # not over SSH
+    assert action.deadline is not None and began + 15 <= action.deadline <= time.time() + 15
+    assert (action.user_code, action.verification_uri) == ("", "")
+    assert "--" not in action.message
+
+
+async def test_paste_action_expects_a_paste_and_says_where_the_browser_goes(
+    target: Target,
+) -> None:
+    began = time.time()
+    done = await run(target, target.profile("spa"), finish="paste", wait=15)
+    assert done.error is None, done.error
+    [action] = done.of(UserActionRequired)
+    assert action.action == "paste-redirect" and action.expects_paste
+    assert action.url.startswith(target.authorize_endpoint())
+    assert action.redirect_uri == "http://127.0.0.1/callback"  # as registered: no listener
+    assert action.redirect_uri == done.authorize_params()["redirect_uri"]
+    assert action.deadline is not None and began + 15 <= action.deadline <= time.time() + 15
+    assert action.ssh_command == "" and "--" not in action.message
 
 
 # -- failures -------------------------------------------------------------------------------------
@@ -626,7 +694,9 @@ async def test_a_redirect_uri_tokenlab_cannot_receive_needs_paste(
     profile = sandbox_target.profile("spa", redirect_uri="https://portal.example/signin-oidc")
     done = await run(sandbox_target, profile, finish="loopback")
     assert isinstance(done.error, SignInError), done.error
-    assert "--paste" in done.error.hint
+    assert done.error.remedy == remedy(RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY, ways=("paste",))
+    assert "--" not in done.error.hint
+    assert "--paste" in hint_with_remedy(done.error.hint, done.error.remedy)
     # the runner sends --device to the device flow; the code flow itself refuses it plainly
     ctx = FlowContext(
         profile=sandbox_target.profile("spa"),
@@ -638,7 +708,8 @@ async def test_a_redirect_uri_tokenlab_cannot_receive_needs_paste(
     )
     with pytest.raises(SignInError) as caught:
         authcode.choose_finish(ctx, authcode.plan_redirect(ctx.profile))
-    assert "--flow device" in caught.value.hint
+    assert caught.value.remedy is not None and caught.value.remedy.get("ways") == ("device",)
+    assert "--device" in hint_with_remedy(caught.value.hint, caught.value.remedy)
     await ctx.client.aclose()
 
 

@@ -9,13 +9,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import jwt
+import keyring
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from keyring.backends import fail
 
 from tests.idp.fixtures import TestProvider
 from tests.support.targets import idp_profile, sandbox_profile
-from tokenlab.core.errors import TokenlabError
+from tokenlab.commands.remedies import hint_with_remedy
+from tokenlab.core.errors import RemedyKind, TokenlabError, remedy
 from tokenlab.core.events import (
     Bus,
     FlowFailed,
@@ -30,7 +33,7 @@ from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.profiles import Profile, new_profile
 from tokenlab.core.secrets import SecretKind, SecretStore
-from tokenlab.sandbox import Sandbox, TrustedApplication
+from tokenlab.sandbox import Sandbox, TrustedApplication, demo_catalog
 
 
 async def run(profile: Profile, store: SecretStore, bus: Bus | None = None, **kw: object):  # type: ignore[no-untyped-def]
@@ -112,7 +115,9 @@ async def test_private_key_jwt_with_an_encrypted_ec_key_and_its_passphrase(
     store = SecretStore(env={})
     with pytest.raises(TokenlabError) as err:
         await run(profile, store)
-    assert "encrypted" in err.value.message and "key-passphrase" in err.value.hint
+    assert "encrypted" in err.value.message and "TOKENLAB_KEY_PASSPHRASE" in err.value.hint
+    shown = hint_with_remedy(err.value.hint, err.value.remedy)
+    assert f"tokenlab secret set {profile.name} --kind key-passphrase" in shown
     store.remember(profile.name, SecretKind.KEY_PASSPHRASE, "key-pass-CANARY")
     bus = Bus()
     with bus.collect(HttpExchange) as events:
@@ -176,13 +181,19 @@ async def test_a_global_authority_is_refused_before_anything_is_sent(sandbox: Sa
         and "never issues access tokens" in err.value.message
     )
     assert not [e for e in events if isinstance(e, HttpExchange)]
+    # the remedy: the instance's own authority, set on this profile
+    assert err.value.remedy == remedy(
+        RemedyKind.FIX_AUTHORITY, url=f"{sandbox.url}/id", profile=profile.name
+    )
+    shown = hint_with_remedy(err.value.hint, err.value.remedy)
+    assert f"tokenlab profiles edit {profile.name} --authority {sandbox.url}/id" in shown
     # asked for anyway, the sign-in token comes back, with the warning on the bus
     with bus.collect(Notice) as notices:
         result = await run(profile, store, bus, options=FlowOptions(allow_global_authority=True))
     assert jwt.decode(result.api_token.access_token, options={"verify_signature": False})[
         "iss"
     ].endswith("/global/id")
-    assert any("global authority" in n.message for n in notices)  # type: ignore[attr-defined]
+    assert [n.topic for n in notices if "global authority" in n.message] == ["authority"]  # type: ignore[attr-defined]
 
 
 async def test_legacy_and_protocol_scopes_are_warned_about(sandbox: Sandbox) -> None:
@@ -197,7 +208,14 @@ async def test_legacy_and_protocol_scopes_are_warned_about(sandbox: Sandbox) -> 
     legacy, store = sandbox_profile(sandbox, "demo-service-app", scopes=("DomainApi",))
     with bus.collect(Notice) as notices2, pytest.raises(TokenEndpointError):
         await run(legacy, store, bus)
-    assert any("legacy" in n.message for n in notices2)  # type: ignore[attr-defined]
+    [warned] = [n for n in notices2 if "legacy" in n.message]  # type: ignore[attr-defined]
+    # the remedy removes the legacy scope from the profile, never adds it anywhere
+    assert warned.remedy == remedy(
+        RemedyKind.SET_PROFILE_FIELD, profile=legacy.name, field="scopes", example="'read'"
+    )
+    assert f"tokenlab profiles edit {legacy.name} --scope 'read'" in hint_with_remedy(
+        warned.hint, warned.remedy
+    )
 
 
 class _HtmlTokenEndpoint(BaseHTTPRequestHandler):
@@ -332,3 +350,19 @@ async def test_an_auth_method_the_provider_does_not_list_is_warned_about(sandbox
         },
     )
     assert support_findings(real, profile, "client-credentials") == []
+
+
+def test_cli_says_once_that_there_is_no_keyring_and_how_to_give_secrets(
+    cli: object, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyring.set_keyring(fail.Keyring())  # conftest restores the previous backend
+    demo = {d.name: d for d in demo_catalog(sandbox.url)}["demo-service-app"]
+    assert demo.client_id and demo.public_secret
+    add = ("profiles", "add", "svc", "--instance", sandbox.url, "--scenario", "service-app")
+    assert cli(*add, "--client-id", demo.client_id).code == 0  # type: ignore[operator]
+    monkeypatch.setenv("TOKENLAB_CLIENT_SECRET", demo.public_secret)
+    r = cli("token", "--profile", "svc")  # type: ignore[operator]
+    assert r.code == 0, r.err
+    assert r.err.count("no usable keyring") == 1
+    assert "TOKENLAB_CLIENT_SECRET" in r.err and "--secret-stdin" in r.err
+    assert demo.public_secret not in r.err + r.out

@@ -21,6 +21,8 @@ import pytest
 
 from tests.idp.fixtures import TestProvider
 from tests.idp.interact import InteractionError, approve_device
+from tokenlab.commands.remedies import hint_with_remedy
+from tokenlab.core.errors import RemedyKind, remedy
 from tokenlab.core.events import (
     Bus,
     Event,
@@ -216,6 +218,26 @@ def label(event: Event) -> str:
     }.get(type(event), "ok" if getattr(event, "ok", False) else "finished")
 
 
+def assert_device_action_fields(
+    action: UserActionRequired, run: Run, *, wait_timeout: float
+) -> None:
+    """What a screen shows for the device flow, as fields: code, pages, when the wait ends."""
+    answer = next(e for e in run.events if label(e) == "device-authorization")
+    assert isinstance(answer, HttpExchange)
+    body = json.loads(answer.response_body)
+    assert action.action == "enter-code" and not action.expects_paste
+    assert action.user_code == body["user_code"]
+    assert action.verification_uri == body["verification_uri"]
+    assert action.verification_uri_complete == body.get("verification_uri_complete", "")
+    assert action.url == (action.verification_uri_complete or action.verification_uri)
+    # the wait ends when the code expires or the run stops waiting, whichever comes first
+    wait = min(float(body.get("expires_in") or wait_timeout), wait_timeout)
+    started = time.time() - run.seconds
+    assert action.deadline is not None
+    assert started + wait - 1 <= action.deadline <= started + wait + run.seconds + 1
+    assert "--" not in action.message and (action.ssh_command, action.redirect_uri) == ("", "")
+
+
 def sequence(events: list[Event]) -> str:
     return " ".join(label(e) for e in events if not isinstance(e, Notice))
 
@@ -258,6 +280,7 @@ async def test_idp_device_approved_issues_and_keeps_refresh_token(idp: TestProvi
     ), sequence(run.events)
     action = next(e for e in run.events if isinstance(e, UserActionRequired))
     assert action.user_code and action.user_code in action.message
+    assert_device_action_fields(action, run, wait_timeout=20.0)
     stored = run.secrets.get(profile.name, SecretKind.REFRESH_TOKEN)
     assert stored and stored == token.refresh_token
     device_code_masked(run.events)
@@ -348,6 +371,9 @@ async def test_sandbox_device_approved(sandbox: Sandbox) -> None:
     ), sequence(run.events)
     action = next(e for e in run.events if isinstance(e, UserActionRequired))
     assert action.url == f"{sandbox.url}/id/device?userCode={action.user_code}"
+    assert action.verification_uri == f"{sandbox.url}/id/device"
+    assert action.verification_uri_complete == action.url
+    assert_device_action_fields(action, run, wait_timeout=20.0)
     assert run.result.api_token.refresh_token is None  # the sandbox gives public clients none
     device_code_masked(run.events)
     assert_nothing_unmasked(run.events, run.result.api_token.access_token)
@@ -444,7 +470,9 @@ async def test_sandbox_wait_timeout_gives_up(sandbox: Sandbox) -> None:
     run = await run_device_flow(sandbox_profile(sandbox), Approver(None), wait_timeout=1.5)
     assert isinstance(run.error, DeviceFlowError)
     assert "no approval within 1.5 s" in run.error.message
-    assert "--wait" in run.error.hint
+    assert run.error.remedy == remedy(RemedyKind.WAIT_LONGER, seconds=1.5)
+    assert "--" not in run.error.hint
+    assert "--wait" in hint_with_remedy(run.error.hint, run.error.remedy)
     assert 1.4 <= run.seconds < 2.5
 
 
@@ -573,9 +601,13 @@ def test_default_pacing_follows_rfc_8628() -> None:
 
 async def test_code_expired_locally_when_the_server_keeps_saying_pending() -> None:
     transport, polled_at = scripted_provider([{"error": "authorization_pending"}], expires_in=0.2)
+    began = time.time()
     run, _ = await run_scripted(transport)
     assert isinstance(run.error, DeviceFlowError)
     assert "expired" in run.error.message
+    # the screen's countdown ends with the code, not with the longer wait of the run
+    action = next(e for e in run.events if isinstance(e, UserActionRequired))
+    assert action.deadline is not None and began + 0.2 <= action.deadline < began + 1.2
     assert len(polled_at) <= 6
 
 
@@ -587,7 +619,8 @@ async def test_no_device_endpoint_suggests_paste() -> None:
     run, _ = await run_scripted(transport)
     assert isinstance(run.error, DeviceFlowError)
     assert "no device authorization endpoint" in run.error.message
-    assert "--paste" in run.error.hint
+    assert run.error.remedy == remedy(RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY, ways=("paste",))
+    assert "--paste" in hint_with_remedy(run.error.hint, run.error.remedy)
     assert sequence(run.events) == "started discovery failed finished"
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from tests.idp.fixtures import TestProvider
 from tokenlab.commands.demo_cmd import to_profile
-from tokenlab.core.errors import SecretMissingError, UsageError
+from tokenlab.commands.remedies import hint_with_remedy
+from tokenlab.core.errors import RemedyKind, SecretMissingError, UsageError
 from tokenlab.core.events import Bus, Event, FlowFailed, HttpExchange, Notice, TokenIssued
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.profiles import Profile, new_profile
@@ -120,13 +121,16 @@ async def test_missing_is_a_clear_error_with_every_way_to_give_one() -> None:
         await run_flow(profile, secrets=SecretStore(env={}), bus=bus)
     exc = caught.value
     assert exc.message == "profile 'acme-automation' has no reference token"
+    assert "--" not in exc.hint and exc.remedy is not None
+    assert exc.remedy.kind == RemedyKind.STORE_SECRET
+    shown = hint_with_remedy(exc.hint, exc.remedy)  # what the CLI prints
     for way in (
         "tokenlab secret set acme-automation --kind reference-token",
         "TOKENLAB_REFERENCE_TOKEN",
         "--secret-stdin",
         "enrt_",
     ):
-        assert way in exc.hint
+        assert way in shown
     assert not [e for e in events if isinstance(e, HttpExchange)]
     assert [e.message for e in events if isinstance(e, FlowFailed)] == [exc.message]
 

@@ -193,7 +193,8 @@ async def test_without_a_keyring_the_new_token_stays_in_memory(
     first = target.sign_in()
     keyring.set_keyring(fail.Keyring())  # conftest restores the previous backend
     bus = Bus()
-    target.secrets = SecretStore(env={}, bus=bus)  # the store reports its fallback on the bus
+    # a store built without a bus, as the console keeps one: its notices reach the run's bus
+    target.secrets = SecretStore(env={})
     target.secrets.remember(target.profile.name, SecretKind.REFRESH_TOKEN, first)
     with bus.collect() as events:
         result = await run_flow(target.profile, secrets=target.secrets, bus=bus, flow="refresh")
@@ -205,7 +206,17 @@ async def test_without_a_keyring_the_new_token_stays_in_memory(
         second,
     )
     assert any("memory" in note for note in result.notes)
-    assert any(isinstance(e, Notice) and "no keyring" in e.message for e in events)
+    run_id = events[0].run_id
+    keyring_notices = [e for e in events if isinstance(e, Notice) and e.topic == "secrets"]
+    assert [(n.run_id, "no usable keyring" in n.message) for n in keyring_notices] == [
+        (run_id, True)
+    ]
+    assert keyring_notices[0].remedy is not None
+    # a second run of the same store, on its own bus, is told again (once)
+    other = Bus()
+    with other.collect(Notice) as later:
+        await run_flow(target.profile, secrets=target.secrets, bus=other, flow="refresh")
+    assert [n.topic for n in later if n.topic == "secrets"] == ["secrets"]  # type: ignore[attr-defined]
     assert files_containing(tmp_path, first, second) == []
 
 

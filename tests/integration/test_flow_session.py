@@ -15,6 +15,7 @@ from tests.idp.fixtures import POST_LOGOUT_REDIRECT, TestProvider
 from tests.idp.interact import sign_out
 from tests.support.signin import USER_SCOPES, idp_web_tokens, sandbox_web_tokens
 from tokenlab.commands.demo_cmd import to_profile
+from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.authority import Discovery
 from tokenlab.core.events import Bus, HttpExchange
 from tokenlab.core.explain import TokenEndpointError
@@ -179,7 +180,9 @@ async def test_no_revocation_endpoint_is_a_clear_error() -> None:
         with pytest.raises(SessionEndpointError) as caught:
             await revoke(ctx, "rt-0123456789", "refresh_token")
     assert "offers no revocation endpoint" in caught.value.message
-    assert "tokenlab secret rm acme --kind refresh-token" in caught.value.hint
+    assert "--" not in caught.value.hint
+    shown = hint_with_remedy(caught.value.hint, caught.value.remedy)
+    assert "tokenlab secret rm acme --kind refresh-token" in shown
     assert "rt-0123456789" not in str(caught.value)
 
 

@@ -187,6 +187,11 @@ def test_export_then_import_under_a_new_name(cli: Cli, tmp_path: Path) -> None:
             ],
             "invalid choice",
         ),
+        (
+            ["profiles", "add", "x", "--instance", "https://a.net", "--scenario", "spa"],
+            "give --client-id com.vendor/app",  # the remedy, as this CLI's option
+        ),
+        (["secret", "set", "nope"], "`tokenlab profiles add NAME"),  # no profile yet
         (["profiles", "import", "/no/such/file.toml"], "cannot read"),
         (["profiles", "frobnicate"], "invalid choice"),
     ],

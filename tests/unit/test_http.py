@@ -9,13 +9,16 @@ import pytest
 
 from tests.support.servers import http_server, https_server
 from tokenlab import __version__
+from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.errors import (
     DnsError,
+    RemedyKind,
     RequestTimeoutError,
     ResponseTooLargeError,
     ServerUnreachableError,
     TlsVerificationError,
     UsageError,
+    remedy,
 )
 from tokenlab.core.events import Bus, HttpExchange
 from tokenlab.core.http import HttpOptions, build_client, proxy_routes
@@ -90,7 +93,9 @@ async def test_timeout_names_the_limit() -> None:
         async with build_client(HttpOptions(timeout=0.3)) as client:
             with pytest.raises(RequestTimeoutError) as err:
                 await client.get(f"{server.url}/slow")
-    assert "0.3 s" in err.value.message and "--timeout" in err.value.hint
+    assert "0.3 s" in err.value.message and "slow" in err.value.hint
+    assert err.value.remedy == remedy(RemedyKind.RAISE_TIMEOUT, seconds=0.3)
+    assert "--timeout" in hint_with_remedy(err.value.hint, err.value.remedy)  # what the CLI says
 
 
 async def test_responses_are_read_with_a_size_cap() -> None:
@@ -112,7 +117,8 @@ async def test_tls_failure_names_the_certificate_and_the_ca_bundle_option(tmp_pa
             "CN=tokenlab-test-server" in err.value.message
         )  # subject and issuer of what was shown
         assert "issuer" in err.value.message
-        assert "--ca-bundle" in err.value.hint
+        assert "--" not in err.value.hint and err.value.remedy == remedy(RemedyKind.TRUST_CA)
+        assert "--ca-bundle" in hint_with_remedy(err.value.hint, err.value.remedy)
         # trusting the server's CA through the CA bundle option makes the same request work
         async with build_client(HttpOptions(ca_bundle=str(server.cert_path))) as client:
             ok = await client.get(f"{server.url}/echo")

@@ -8,6 +8,7 @@ import socket
 import httpx
 import pytest
 
+from tokenlab.core.errors import RemedyKind, remedy
 from tokenlab.core.flows import loopback
 from tokenlab.core.flows.loopback import (
     LoopbackError,
@@ -123,6 +124,10 @@ async def test_timeout_is_explained_with_the_redirect_uri_as_likely_cause() -> N
             await listener.wait(0.2)
     assert listener.redirect_uri in caught.value.message
     assert "redirect URI" in caught.value.hint and "ImpersonateLoginUrl" in caught.value.hint
+    assert "--" not in caught.value.hint  # the ways to finish otherwise are a remedy
+    assert caught.value.remedy == remedy(
+        RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY, ways=("paste", "device")
+    )
     assert port_is_free(listener.port)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
@@ -12,9 +12,12 @@ from tokenlab.core.errors import (
     ConfigFileError,
     ProfileExistsError,
     ProfileNotFoundError,
+    RemedyKind,
     UsageError,
+    remedy,
 )
 from tokenlab.core.profiles import (
+    FIELDS,
     ProbeRequest,
     Profile,
     ProfileStore,
@@ -238,3 +241,88 @@ def test_a_bad_url_in_a_hand_edited_file_names_the_file_and_line() -> None:
     e = err.value
     assert (e.path, e.field) == (str(path), "instance") and "plain http" in e.message
     assert e.line is not None and text.splitlines()[e.line - 1].startswith("instance = ")
+
+
+def test_the_field_table_names_every_field_of_the_model_once() -> None:
+    def paths(cls: type, prefix: str = "") -> list[str]:
+        out = []
+        for f in fields(cls):
+            nested = {"tls": TlsOptions, "probe": ProbeRequest}.get(f.name) if not prefix else None
+            out += paths(nested, f"{f.name}.") if nested else [prefix + f.name]
+        return out
+
+    table = [f.path for f in FIELDS]
+    assert sorted(table) == sorted(paths(Profile)) and len(set(table)) == len(table)
+
+
+def test_a_written_file_follows_the_table_and_leaves_defaults_out() -> None:
+    text = to_toml(make(description="the service", timeout=2.5))
+    keys = [ln.split(" = ")[0] for ln in text.splitlines() if " = " in ln]
+    top = [f.key for f in FIELDS if not f.table and f.key in keys]
+    assert keys[0] == "schema" and keys[1 : 1 + len(top)] == top
+    assert top == [
+        "name",
+        "description",
+        "instance",
+        "scenario",
+        "client_id",
+        "auth_method",
+        "scopes",
+        "timeout",
+    ]
+    assert "[tls]\nverify = true\nos_trust_store = false\n" in text
+    assert "tokenlab secret" not in text  # the header names no CLI command
+
+
+def test_an_unknown_field_names_the_known_ones() -> None:
+    text = to_toml(make()).replace("[tls]\n", "[tls]\nverfy = false\n")
+    with pytest.raises(ConfigFileError) as err:
+        from_toml(text, "acme.toml")
+    assert err.value.field == "tls.verfy"
+    assert "verify, ca_bundle, os_trust_store" in err.value.hint
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "example"),
+    [
+        ({"client_id": ""}, "client_id", "com.vendor/app"),
+        ({"auth_method": "private_key_jwt"}, "key_path", "PATH"),
+        ({"timeout": 0.0}, "timeout", "10"),
+        ({"probe": ProbeRequest(headers=(("Bad Name", "x"),))}, "probe.headers", None),
+    ],
+)
+def test_an_unusable_field_comes_with_a_remedy_naming_it(
+    values: dict[str, object], field: str, example: str | None
+) -> None:
+    with pytest.raises(UsageError) as err:
+        ProfileStore().create(replace(make(), **values))  # type: ignore[arg-type]
+    fix = err.value.remedy
+    assert err.value.field == field and "--" not in err.value.hint
+    assert fix is not None and fix.kind == RemedyKind.SET_PROFILE_FIELD
+    assert fix.get("field") == field and (example is None or fix.get("example") == example)
+
+
+def test_a_taken_name_says_how_to_go_on_for_create_and_for_import() -> None:
+    store = ProfileStore()
+    store.create(make())
+    with pytest.raises(ProfileExistsError) as created:
+        store.create(make())
+    with pytest.raises(ProfileExistsError) as imported:
+        store.import_text(to_toml(make()), "acme.toml")
+    assert created.value.remedy == remedy(
+        RemedyKind.CHOOSE_ANOTHER_NAME, name="acme", action="create"
+    )
+    assert imported.value.remedy == remedy(
+        RemedyKind.CHOOSE_ANOTHER_NAME, name="acme", action="import"
+    )
+
+
+def test_no_profile_yet_suggests_creating_one_and_an_unknown_name_lists_the_known() -> None:
+    store = ProfileStore()
+    with pytest.raises(ProfileNotFoundError) as none_yet:
+        store.load("acme")
+    assert none_yet.value.remedy == remedy(RemedyKind.CREATE_PROFILE)
+    store.create(make())
+    with pytest.raises(ProfileNotFoundError) as unknown:
+        store.delete("other")
+    assert unknown.value.hint == "known profiles: acme" and unknown.value.remedy is None

@@ -7,7 +7,8 @@ import pytest
 from keyring.backends import fail
 
 from tests.support.keyrings import LockedKeyring, MemoryKeyring
-from tokenlab.core.errors import SecretMissingError, SecretStoreError
+from tokenlab.commands.remedies import hint_with_remedy
+from tokenlab.core.errors import RemedyKind, SecretMissingError, SecretStoreError, remedy
 from tokenlab.core.events import Bus, Notice
 from tokenlab.core.secrets import SecretKind, SecretStore
 
@@ -50,8 +51,13 @@ def test_without_a_keyring_it_says_so_once_and_falls_back_to_the_environment() -
     )
     assert len(notices) == 1
     notice = notices[0]
-    assert "fail.Keyring" in notice.message and "TOKENLAB_CLIENT_SECRET" in notice.hint  # type: ignore[attr-defined]
-    assert CANARY not in notice.message + notice.hint  # type: ignore[attr-defined]
+    assert isinstance(notice, Notice) and notice.topic == "secrets"
+    assert "fail.Keyring" in notice.message and "environment" in notice.hint
+    assert notice.remedy is not None and notice.remedy.kind == RemedyKind.GIVE_SECRET_FOR_RUN
+    assert "TOKENLAB_CLIENT_SECRET" in notice.remedy.get("env")
+    shown = hint_with_remedy(notice.hint, notice.remedy)  # what the CLI prints
+    assert "--secret-stdin" in shown and "TOKENLAB_CLIENT_SECRET" in shown
+    assert CANARY not in notice.message + shown
 
 
 def test_storing_without_a_keyring_refuses_and_writes_nothing(
@@ -105,9 +111,43 @@ def test_public_demo_values_come_after_the_keyring_and_are_labelled() -> None:
 def test_require_names_the_ways_to_provide_a_missing_secret() -> None:
     with pytest.raises(SecretMissingError) as err:
         SecretStore(env={}).require("acme", SecretKind.CLIENT_SECRET)
-    assert (
-        "tokenlab secret set acme" in err.value.hint and "TOKENLAB_CLIENT_SECRET" in err.value.hint
+    assert "TOKENLAB_CLIENT_SECRET" in err.value.hint and "--" not in err.value.hint
+    assert err.value.remedy == remedy(
+        RemedyKind.STORE_SECRET, profile="acme", kind="client-secret", env="TOKENLAB_CLIENT_SECRET"
     )
+    shown = hint_with_remedy(err.value.hint, err.value.remedy)
+    assert "tokenlab secret set acme --kind client-secret" in shown and "--secret-stdin" in shown
+
+
+def test_a_run_view_tells_each_run_bus_once_and_shares_everything_else() -> None:
+    """The console keeps one store for its life; each run sees the keyring notice on its bus."""
+    keyring.set_keyring(fail.Keyring())
+    console_store = SecretStore(env={"TOKENLAB_CLIENT_SECRET": CANARY})
+    first_bus, second_bus = Bus(), Bus()
+    with first_bus.collect(Notice) as first, second_bus.collect(Notice) as second:
+        run1 = console_store.for_run(first_bus, "run-1")
+        run1.get("acme", SecretKind.CLIENT_SECRET)
+        run1.get("acme", SecretKind.CLIENT_SECRET)
+        run1.remember("acme", SecretKind.REFRESH_TOKEN, "rt-" + CANARY)
+        run2 = console_store.for_run(second_bus, "run-2")
+        assert run2.get("acme", SecretKind.REFRESH_TOKEN) == "rt-" + CANARY  # shared memory
+        run2.get("acme", SecretKind.CLIENT_SECRET)
+    assert [(n.run_id, n.topic) for n in first] == [("run-1", "secrets")]  # type: ignore[attr-defined]
+    assert [(n.run_id, n.topic) for n in second] == [("run-2", "secrets")]  # type: ignore[attr-defined]
+    assert console_store.get("acme", SecretKind.REFRESH_TOKEN) == "rt-" + CANARY
+    assert "rt-" + CANARY not in console_store.redactor.text("rt-" + CANARY)  # one redactor
+
+
+def test_a_run_on_the_store_own_bus_is_told_only_once() -> None:
+    """The CLI's store and its runs share one bus: the notice is printed once, not per view."""
+    keyring.set_keyring(fail.Keyring())
+    bus = Bus()
+    with bus.collect(Notice) as notices:
+        store = SecretStore(bus=bus, run_id="cli", env={})
+        store.get("acme", SecretKind.CLIENT_SECRET)
+        store.for_run(bus, "run-1").get("acme", SecretKind.CLIENT_SECRET)
+        store.for_run(bus, "run-2").get("acme", SecretKind.CLIENT_SECRET)
+    assert len(notices) == 1
 
 
 def test_every_value_handed_out_is_known_to_the_redactor() -> None:

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.context import CommandContext
+from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.urls import check_url
 
 if TYPE_CHECKING:
@@ -86,9 +87,8 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     )
     ctx.out(f"clock skew {skew}")
     for f in report.findings:
-        ctx.out(
-            f"{f.level.upper():<8} {f.message}" + (f"\n         hint: {f.hint}" if f.hint else "")
-        )
+        hint = hint_with_remedy(f.hint, f.remedy)
+        ctx.out(f"{f.level.upper():<8} {f.message}" + (f"\n         hint: {hint}" if hint else ""))
     if report.ok:
         ctx.out("OK: usable" + (" for API tokens" if report.kind == "instance" else ""))
     return 0 if report.ok else 1

@@ -54,5 +54,7 @@ class CommandContext:
     def _print_notice(self, notice: Notice) -> None:
         if notice.level == "warning":
             self.warn(notice.message, notice.hint, notice.remedy)
-        else:
-            self.stderr.write(f"tokenlab: {notice.message}\n")
+            return
+        self.stderr.write(f"tokenlab: {notice.message}\n")
+        if notice.remedy is not None:  # an info with a step (finish the sign-in another way)
+            self.stderr.write(f"hint: {hint_with_remedy(notice.hint, notice.remedy)}\n")

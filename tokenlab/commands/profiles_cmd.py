@@ -8,13 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from tokenlab.commands.context import CommandContext
-from tokenlab.core.errors import ConfigFileError, UsageError
+from tokenlab.core.errors import ConfigFileError, ProfileError, UsageError
 from tokenlab.core.profiles import (
     AUTH_METHODS,
     SCENARIOS,
     Profile,
     new_profile,
-    parse_header_args,
     profile_summary,
     to_toml,
 )
@@ -140,6 +139,20 @@ def _key_values(items: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def parse_header_args(values: list[str]) -> tuple[tuple[str, str], ...]:
+    """`Name: value` strings from the command line."""
+    out = []
+    for item in values:
+        key, sep, value = item.partition(":")
+        if not sep or not key.strip():
+            raise ProfileError(
+                f"header {item!r} is not `Name: value`",
+                "e.g. --probe-header 'Accept: application/json'",
+            )
+        out.append((key.strip(), value.strip()))
+    return tuple(out)
+
+
 def _file_path(value: str | None) -> str | None:
     if value is None or value == "":
         return value
@@ -229,7 +242,7 @@ def _list(args: argparse.Namespace, ctx: CommandContext) -> int:
         for p in good:
             ctx.out(f"{p.name:<{width}}  {p.scenario:<12} {p.client_id or '-':<28} {p.authority}")
     for e in bad:
-        ctx.warn(f"unreadable profile: {e.message}", e.hint)
+        ctx.warn(f"unreadable profile: {e.message}", e.hint, e.remedy)
     return 1 if bad else 0
 
 

@@ -1,7 +1,8 @@
 """Remedies rendered as this face's words: flags and commands of the `tokenlab` CLI.
 
 The core says what to do (`Remedy`); only here is that turned into `--flags`. Every kind has a
-rendering (a test checks it), so a new kind cannot reach a user as nothing.
+rendering (a test checks it), so a new kind cannot reach a user as nothing. A rendering reads as
+a clause after the core's plain-words hint ("hint; rendering"), or on its own.
 """
 
 from __future__ import annotations
@@ -10,47 +11,95 @@ from collections.abc import Callable
 
 from tokenlab.core.errors import Remedy, RemedyKind
 
+_WAY_FLAGS = {"paste": "--paste", "device": "--device", "loopback": "--flow auth-code"}
+
 
 def _ways(r: Remedy) -> str:
-    flags = {"paste": "--paste", "device": "--device", "loopback": "--flow auth-code"}
     ways = r.get("ways", ("paste", "device"))
-    return "run again with " + " or ".join(flags.get(w, w) for w in ways)
+    return "run again with " + " or ".join(_WAY_FLAGS.get(w, w) for w in ways)
+
+
+# The secret kinds `--secret-stdin` reads (see token_cmd.read_stdin_secret).
+_STDIN_KINDS = ("client-secret", "reference-token")
 
 
 def _store_secret(r: Remedy) -> str:
-    env = r.get("env")
-    also = f", set {env}" if env else ""
-    return (
-        f"store it with `tokenlab secret set {r.get('profile', 'NAME')} --kind {r.get('kind')}`"
-        f"{also}, or pass --secret-stdin"
-    )
+    kind = r.get("kind")
+    ways = [
+        f"store it with `tokenlab secret set {r.get('profile') or 'NAME'}"
+        + (f" --kind {kind}`" if kind else "`")
+    ]
+    if r.get("env"):
+        ways.append(f"set {r.get('env')}")
+    if kind in _STDIN_KINDS or not kind:
+        ways.append("pass --secret-stdin")
+    return ", ".join(ways[:-1]) + (", or " if len(ways) > 1 else "") + ways[-1]
 
 
-_FIELD_FLAGS = {
+def _secret_for_run(r: Remedy) -> str:
+    env = r.get("env", ())
+    names = " / ".join(env) if isinstance(env, tuple | list) else str(env)
+    return f"set {names}, or pass --secret-stdin" if names else "pass --secret-stdin"
+
+
+# A profile field (its path in the profile model) -> the option of `profiles add/edit`.
+FIELD_FLAGS = {
+    "name": "--rename",
+    "description": "--description",
+    "instance": "--instance",
+    "authority_url": "--authority",
+    "api_url": "--api",
+    "scenario": "--scenario",
     "client_id": "--client-id",
+    "auth_method": "--auth-method",
     "key_path": "--key",
     "cert_path": "--cert",
-    "timeout": "--timeout",
-    "auth_method": "--auth-method",
-    "ca_bundle": "--ca-bundle",
-    "probe_headers": "--probe-header",
-    "authority": "--authority",
-    "instance": "--instance",
-    "audience": "--audience",
     "scopes": "--scope",
     "redirect_uri": "--redirect-uri",
-    "name": "--name",
+    "loopback_port": "--loopback-port",
+    "authorize_params": "--authorize-param",
+    "audience": "--audience",
+    "tls.verify": "--tls-verify",
+    "tls.ca_bundle": "--ca-bundle",
+    "tls.os_trust_store": "--os-trust-store",
+    "timeout": "--timeout",
+    "probe.method": "--probe-method",
+    "probe.path": "--probe-path",
+    "probe.headers": "--probe-header",
+    "allow_insecure": "--insecure",
 }
 
 
 def _set_field(r: Remedy) -> str:
-    flag = _FIELD_FLAGS.get(r.get("field"), f"--{str(r.get('field')).replace('_', '-')}")
+    field = str(r.get("field"))
+    flag = FIELD_FLAGS.get(field)
+    if flag is None:  # no option sets it: the file does
+        name = r.get("profile") or "NAME"
+        return f"set {field or 'it'} in the profile's file (`tokenlab profiles export {name}`)"
     example = r.get("example")
     value = f" {example}" if example else ""
     profile = r.get("profile")
     if profile:
-        return f"`tokenlab profiles edit {profile} {flag}{value}`"
+        return f"change it with `tokenlab profiles edit {profile} {flag}{value}`"
     return f"give {flag}{value}"
+
+
+def _fix_authority(r: Remedy) -> str:
+    url, profile = r.get("url"), r.get("profile")
+    if profile:
+        value = url or "''"  # '' derives the authority from the instance again
+        return f"fix it with `tokenlab profiles edit {profile} --authority {value}`"
+    return f"use --authority {url or 'https://{instance}/id'}"
+
+
+def _choose_name(r: Remedy) -> str:
+    if r.get("action") == "import":
+        return "import it under another name with --name NEW"
+    return f"`tokenlab profiles edit {r.get('name') or 'NAME'}` changes it"
+
+
+def _check_again(r: Remedy) -> str:
+    return f"check again with `tokenlab doctor --profile {r.get('profile') or 'NAME'}`"
 
 
 _EXPECTATION_FLAGS = {
@@ -63,16 +112,20 @@ _EXPECTATION_FLAGS = {
 RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
     RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY: _ways,
     RemedyKind.SIGN_IN_FIRST: lambda r: (
-        f"sign in first: `tokenlab token --profile {r.get('profile', 'NAME')} --flow auth-code` "
-        "(or --device)"
+        f"`tokenlab token --profile {r.get('profile') or 'NAME'} --flow auth-code` (or --device) "
+        "signs in"
     ),
     RemedyKind.STORE_SECRET: _store_secret,
+    RemedyKind.GIVE_SECRET_FOR_RUN: _secret_for_run,
     RemedyKind.REMOVE_SECRET: lambda r: (
-        f"`tokenlab secret rm {r.get('profile', 'NAME')} --kind {r.get('kind')}`"
+        f"remove it with `tokenlab secret rm {r.get('profile') or 'NAME'}"
+        + (f" --kind {r.get('kind')}`" if r.get("kind") else "`")
     ),
     RemedyKind.SET_PROFILE_FIELD: _set_field,
     RemedyKind.GIVE_EXPECTATION: lambda r: (
-        f"give {_EXPECTATION_FLAGS.get(r.get('what'), '--profile')} or --profile"
+        f"give {_EXPECTATION_FLAGS[r.get('what')]} or --profile"
+        if r.get("what") in _EXPECTATION_FLAGS
+        else "give --profile"
     ),
     RemedyKind.VERIFY_WITH_AUTHORITY: lambda r: "run again with --verify",
     RemedyKind.PROBE_THE_API: lambda r: (
@@ -83,29 +136,38 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
         if r.get("scopes")
         else "request the needed scopes with --scope"
     ),
-    RemedyKind.FIX_AUTHORITY: lambda r: (
-        f"use --authority {r.get('url')}" if r.get("url") else "use the instance's authority"
+    RemedyKind.FIX_AUTHORITY: _fix_authority,
+    RemedyKind.ALLOW_INSECURE: lambda r: (
+        f"if this is a test server you trust: `tokenlab profiles edit {r.get('profile')} --insecure`"
+        if r.get("profile")
+        else "pass --insecure if this is a test server you trust"
     ),
-    RemedyKind.ALLOW_INSECURE: lambda r: "pass --insecure if this is a test server you trust",
     RemedyKind.ALLOW_GLOBAL_AUTHORITY: lambda r: (
         "pass --allow-global-authority to get the token anyway and see the API refuse it"
     ),
     RemedyKind.TRUST_CA: lambda r: "give --ca-bundle PATH (or use the OS trust store)",
-    RemedyKind.WAIT_LONGER: lambda r: "wait longer with --wait SECONDS",
-    RemedyKind.RAISE_TIMEOUT: lambda r: "raise it with --timeout SECONDS",
-    RemedyKind.CHOOSE_ANOTHER_NAME: lambda r: "give another name with --name NEW",
+    RemedyKind.WAIT_LONGER: lambda r: "--wait SECONDS sets how long to wait",
+    RemedyKind.RAISE_TIMEOUT: lambda r: "if it is just slow, raise --timeout SECONDS",
+    RemedyKind.CHOOSE_ANOTHER_NAME: _choose_name,
+    RemedyKind.CREATE_PROFILE: lambda r: (
+        "create one with `tokenlab profiles add NAME --instance URL --scenario S --client-id ID`"
+    ),
     RemedyKind.GET_NEW_TOKEN: lambda r: (
         f"get a new one: `tokenlab token --profile {r.get('profile', 'NAME')}`"
     ),
     RemedyKind.FIX_TRUSTED_APPLICATION: lambda r: (
-        f"on the instance, set {r.get('setting')} of the Trusted Application"
+        "on the instance, "
+        + (f"set {r.get('setting')} of" if r.get("setting") else "fix")
+        + " the Trusted Application"
         + (f" {r.get('client_id')!r}" if r.get("client_id") else "")
         + (f" to {r.get('value')}" if r.get("value") else "")
+        + f", then {_check_again(r)}"
     ),
     RemedyKind.FIX_CLOCK: lambda r: (
-        "sync this machine's clock (NTP)"
-        if r.get("clock") == "this-machine"
-        else f"the {r.get('clock')}'s clock is off: tell the instance's administrators"
+        f"sync this machine's clock (NTP), then {_check_again(r)}"
+        if r.get("clock") in ("this-machine", "")
+        else f"the {r.get('clock')}'s clock is off: tell the instance's administrators, "
+        f"then {_check_again(r)}"
     ),
     RemedyKind.FIX_REQUEST: lambda r: (
         f"check the probe's {r.get('what', 'request')} (--path, --method, --header)"

@@ -131,7 +131,8 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
         )
     except TokenEndpointError as exc:
         if args.json:
-            ctx.json({"ok": False, "error": explanation_json(exc)})
+            error = {"remedy": exc.remedy.to_json() if exc.remedy else None}
+            ctx.json({"ok": False, "error": {**error, **explanation_json(exc)}})
         raise
     if args.json:
         ctx.json({"ok": True, **result.to_json(reveal=True)})

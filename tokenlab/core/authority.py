@@ -1,4 +1,6 @@
-"""The identity authority: find it, fetch and check its discovery and keys, classify it.
+"""The identity authority: find it, check its discovery and keys, classify it.
+
+Fetching and caching the documents is `discovery.py`'s job; here is what they mean.
 
 The seed's first rule: API tokens come only from the *instance* identity service. A global
 authority (by default the platform's `https://id.erp.net/id`) signs people in but never issues
@@ -7,17 +9,23 @@ tokens the instance APIs accept; a profile that asks it for an API token is a mi
 
 from __future__ import annotations
 
-import email.utils
 import fnmatch
 import json
-import re
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
-from tokenlab.core.errors import Remedy, TokenlabError
+from tokenlab.core.discovery import (
+    AuthorityCache,
+    AuthorityError,
+    Discovery,
+    KeyInfo,
+    clock_skew_seconds,
+    discovery_url,
+    key_info,
+)
+from tokenlab.core.errors import Remedy, RemedyKind, remedy
 from tokenlab.core.urls import is_cleartext, join_url
 
 if TYPE_CHECKING:  # only annotations: the commands that classify an authority need no httpx
@@ -35,9 +43,28 @@ CLOCK_SKEW_WARNING_S = 60.0
 AuthorityKind = Literal["instance", "global", "other"]
 Level = Literal["ok", "warning", "error"]
 
-
-class AuthorityError(TokenlabError):
-    """Discovery or JWKS could not be fetched or is not usable."""
+__all__ = [  # the discovery names, here too: callers import them from the authority
+    "AUTO_DISCOVERY_PATHS",
+    "CLOCK_SKEW_WARNING_S",
+    "DEFAULT_GLOBAL_AUTHORITIES",
+    "AuthorityCache",
+    "AuthorityError",
+    "AuthorityKind",
+    "AuthorityReport",
+    "Discovery",
+    "Finding",
+    "KeyInfo",
+    "Level",
+    "check_discovery",
+    "classify",
+    "clock_skew_seconds",
+    "discovery_url",
+    "find_authority",
+    "global_authority_finding",
+    "inspect_authority",
+    "key_info",
+    "skew_finding",
+]
 
 
 @dataclass(frozen=True)
@@ -54,76 +81,6 @@ class Finding:
             "hint": self.hint,
             "remedy": self.remedy.to_json() if self.remedy else None,
         }
-
-
-@dataclass(frozen=True)
-class KeyInfo:
-    kid: str
-    kty: str
-    alg: str
-    use: str
-    size: int | None  # RSA modulus bits or EC curve bits
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kid": self.kid,
-            "kty": self.kty,
-            "alg": self.alg,
-            "use": self.use,
-            "size": self.size,
-        }
-
-
-@dataclass(frozen=True)
-class Discovery:
-    """The parts of `/.well-known/openid-configuration` that tokenlab uses, plus the raw document."""
-
-    authority: str
-    raw: Mapping[str, Any]
-
-    def get(self, key: str) -> str:
-        value = self.raw.get(key)
-        return value if isinstance(value, str) else ""
-
-    def list(self, key: str) -> tuple[str, ...]:
-        value = self.raw.get(key)
-        return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
-
-    @property
-    def issuer(self) -> str:
-        return self.get("issuer")
-
-    @property
-    def token_endpoint(self) -> str:
-        return self.get("token_endpoint")
-
-    @property
-    def authorization_endpoint(self) -> str:
-        return self.get("authorization_endpoint")
-
-    @property
-    def device_authorization_endpoint(self) -> str:
-        return self.get("device_authorization_endpoint")
-
-    @property
-    def jwks_uri(self) -> str:
-        return self.get("jwks_uri")
-
-    @property
-    def revocation_endpoint(self) -> str:
-        return self.get("revocation_endpoint")
-
-    @property
-    def introspection_endpoint(self) -> str:
-        return self.get("introspection_endpoint")
-
-    @property
-    def end_session_endpoint(self) -> str:
-        return self.get("end_session_endpoint")
-
-    @property
-    def userinfo_endpoint(self) -> str:
-        return self.get("userinfo_endpoint")
 
 
 @dataclass(frozen=True)
@@ -186,159 +143,55 @@ def classify(
     return "instance" if path.rstrip("/").endswith("/id") else "other"
 
 
-def global_authority_finding(authority: str) -> Finding:
+def global_authority_finding(
+    authority: str, *, instance_authority: str = "", profile: str = ""
+) -> Finding:
+    """A global authority asked for API tokens; `instance_authority` is the one to use instead."""
     return Finding(
         "error",
         f"{authority} is a global authority: it signs people in, but never issues access tokens "
         "that an instance's APIs accept",
         "use the instance identity service, https://{your-instance}/id (tokenlab derives it from the instance URL)",
+        remedy(RemedyKind.FIX_AUTHORITY, url=instance_authority, profile=profile),
     )
 
 
-def discovery_url(authority: str) -> str:
-    return join_url(authority, ".well-known/openid-configuration")
+_SECRET_BEARING_ENDPOINTS = (
+    "authorization_endpoint",
+    "token_endpoint",
+    "device_authorization_endpoint",
+    "jwks_uri",
+    "revocation_endpoint",
+    "end_session_endpoint",
+)
 
 
-def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
-    ctype = response.headers.get("content-type", "")
-    if response.status_code != 200:
-        raise AuthorityError(
-            f"{what} at {response.request.url} answered HTTP {response.status_code}",
-            "check the authority URL: it is usually https://{instance}/id",
-        )
-    try:
-        value = json.loads(response.content)
-    except ValueError:
-        kind = (
-            "an HTML page"
-            if "html" in ctype or response.content.lstrip()[:1] == b"<"
-            else "something that is not JSON"
-        )
-        raise AuthorityError(
-            f"{what} at {response.request.url} answered {kind}",
-            "this URL is not an OpenID provider; check the authority URL (https://{instance}/id)",
-        ) from None
-    if not isinstance(value, dict):
-        raise AuthorityError(
-            f"{what} at {response.request.url} is not a JSON object", "check the authority URL"
-        )
-    return value
-
-
-def _max_age(response: httpx.Response) -> float:
-    control = response.headers.get("cache-control", "")
-    if "no-store" in control or "no-cache" in control:
-        return 0.0
-    match = re.search(r"max-age=(\d+)", control)
-    return float(match.group(1)) if match else 300.0  # no advice: a short default
-
-
-def clock_skew_seconds(response: httpx.Response, *, local_now: float | None = None) -> float | None:
-    """Server time minus local time from the `Date` header; None when there is no usable header."""
-    header = response.headers.get("date")
-    if not header:
-        return None
-    try:
-        server = email.utils.parsedate_to_datetime(header).timestamp()
-    except (TypeError, ValueError):
-        return None
-    now = time.time() if local_now is None else local_now
-    return round(server - now, 1)  # Date has 1 s resolution: finer correction would be noise
-
-
-@dataclass
-class _Cached:
-    value: Any
-    expires: float
-
-
-@dataclass
-class AuthorityCache:
-    """Discovery documents and JWKS per authority, kept as long as `Cache-Control` allows."""
-
-    entries: dict[tuple[str, str], _Cached] = field(default_factory=dict)
-    last_skew: dict[str, float | None] = field(default_factory=dict)
-
-    def _get(self, kind: str, key: str) -> Any:
-        hit = self.entries.get((kind, key))
-        if hit and hit.expires > time.monotonic():
-            return hit.value
-        return None
-
-    def _put(self, kind: str, key: str, value: Any, max_age: float) -> None:
-        self.entries[(kind, key)] = _Cached(value, time.monotonic() + max_age)
-
-    async def discovery(self, client: httpx.AsyncClient, authority: str) -> Discovery:
-        cached = self._get("discovery", authority)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        response = await client.get(
-            discovery_url(authority), headers={"Accept": "application/json"}
-        )
-        doc = Discovery(authority, _json_object(response, "discovery"))
-        self.last_skew[authority] = clock_skew_seconds(response)
-        self._put("discovery", authority, doc, _max_age(response))
-        return doc
-
-    async def jwks(
-        self, client: httpx.AsyncClient, discovery: Discovery, *, refresh: bool = False
-    ) -> dict[str, Any]:
-        uri = discovery.jwks_uri
-        if not uri:
-            raise AuthorityError(
-                f"discovery of {discovery.authority} has no jwks_uri",
-                "the provider publishes no signing keys",
+def _issuer_findings(authority: str, issuer: str) -> list[Finding]:
+    if not issuer:
+        return [
+            Finding(
+                "error", "discovery has no issuer", "this is not an OpenID provider's discovery"
             )
-        cached = None if refresh else self._get("jwks", uri)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        response = await client.get(uri, headers={"Accept": "application/json"})
-        jwks = _json_object(response, "the JWKS")
-        if not isinstance(jwks.get("keys"), list):
-            raise AuthorityError(
-                f"the JWKS at {uri} has no 'keys' list", "the provider's key set is malformed"
+        ]
+    if issuer == authority:
+        return []
+    if issuer.rstrip("/") == authority.rstrip("/"):
+        return [
+            Finding(
+                "warning",
+                f"the issuer is {issuer!r} but the authority is {authority!r}: they differ only by a trailing slash",
+                f"set the authority to exactly {issuer!r}; tokens carry the issuer and are compared exactly",
+                remedy(RemedyKind.FIX_AUTHORITY, url=issuer),
             )
-        self._put("jwks", uri, jwks, _max_age(response))
-        return jwks
-
-    async def key_for(
-        self, client: httpx.AsyncClient, discovery: Discovery, kid: str | None
-    ) -> dict[str, Any] | None:
-        """The JWK with this kid; an unknown kid refetches the JWKS once (keys rotate)."""
-        return (await self.find_key(client, discovery, kid))[0]
-
-    async def find_key(
-        self, client: httpx.AsyncClient, discovery: Discovery, kid: str | None
-    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-        """(the JWK with this kid or None, the JWKS it was looked up in).
-
-        An unknown kid refetches the JWKS once (keys rotate), never more: a forger must not be
-        able to make us hammer the identity service."""
-        jwks: dict[str, Any] = {}
-        for refresh in (False, True):
-            jwks = await self.jwks(client, discovery, refresh=refresh)
-            keys = [k for k in jwks["keys"] if isinstance(k, dict)]
-            if kid is None and len(keys) == 1:
-                return keys[0], jwks
-            for key in keys:
-                if key.get("kid") == kid:
-                    return key, jwks
-        return None, jwks
-
-
-def key_info(jwk: Mapping[str, Any]) -> KeyInfo:
-    import base64
-
-    size: int | None = None
-    kty = str(jwk.get("kty", ""))
-    if kty == "RSA" and isinstance(jwk.get("n"), str):
-        n = jwk["n"]
-        size = len(base64.urlsafe_b64decode(n + "=" * (-len(n) % 4))) * 8
-    elif kty == "EC":
-        size = {"P-256": 256, "P-384": 384, "P-521": 521}.get(str(jwk.get("crv")))
-    return KeyInfo(
-        str(jwk.get("kid", "")), kty, str(jwk.get("alg", "")), str(jwk.get("use", "")), size
-    )
+        ]
+    return [
+        Finding(
+            "error",
+            f"the issuer {issuer!r} is not the authority {authority!r}",
+            f"tokens from here will carry iss={issuer!r}; set the authority to it if it is the instance identity service",
+            remedy(RemedyKind.FIX_AUTHORITY, url=issuer),
+        )
+    ]
 
 
 def check_discovery(
@@ -349,53 +202,22 @@ def check_discovery(
     needs: tuple[str, ...] = (),
 ) -> list[Finding]:
     """What is wrong or odd in a discovery document, in the order a user should read it."""
-    findings: list[Finding] = []
-    issuer = discovery.issuer
-    if not issuer:
-        findings.append(
-            Finding(
-                "error", "discovery has no issuer", "this is not an OpenID provider's discovery"
-            )
+    findings = _issuer_findings(authority, discovery.issuer)
+    findings += [
+        Finding("error", f"discovery has no {name}", "the flow that needs it cannot run")
+        for name in ("token_endpoint", "jwks_uri", *needs)
+        if not discovery.get(name)
+    ]
+    findings += [
+        Finding(
+            "error",
+            f"{name} {url} is not https",
+            "tokens and secrets would cross the network in clear text",
+            remedy(RemedyKind.ALLOW_INSECURE, url=url),
         )
-    elif issuer != authority:
-        if issuer.rstrip("/") == authority.rstrip("/"):
-            findings.append(
-                Finding(
-                    "warning",
-                    f"the issuer is {issuer!r} but the authority is {authority!r}: they differ only by a trailing slash",
-                    f"set the authority to exactly {issuer!r}; tokens carry the issuer and are compared exactly",
-                )
-            )
-        else:
-            findings.append(
-                Finding(
-                    "error",
-                    f"the issuer {issuer!r} is not the authority {authority!r}",
-                    f"tokens from here will carry iss={issuer!r}; set the authority to it if it is the instance identity service",
-                )
-            )
-    for name in ("token_endpoint", "jwks_uri", *needs):
-        if not discovery.get(name):
-            findings.append(
-                Finding("error", f"discovery has no {name}", "the flow that needs it cannot run")
-            )
-    for name in (
-        "authorization_endpoint",
-        "token_endpoint",
-        "device_authorization_endpoint",
-        "jwks_uri",
-        "revocation_endpoint",
-        "end_session_endpoint",
-    ):
-        url = discovery.get(name)
-        if url and not allow_insecure and is_cleartext(url):
-            findings.append(
-                Finding(
-                    "error",
-                    f"{name} {url} is not https",
-                    "tokens and secrets would cross the network in clear text",
-                )
-            )
+        for name in _SECRET_BEARING_ENDPOINTS
+        if (url := discovery.get(name)) and not allow_insecure and is_cleartext(url)
+    ]
     methods = discovery.list("code_challenge_methods_supported")
     if discovery.authorization_endpoint and "S256" not in methods:
         findings.append(
@@ -415,7 +237,8 @@ def skew_finding(skew: float | None) -> Finding | None:
     return Finding(
         "warning",
         f"the server clock is {abs(skew):.0f} s {direction} this machine's",
-        "token times (nbf, iat, exp) will look wrong; sync this machine's clock (NTP)",
+        "token times (nbf, iat, exp) will look wrong",
+        remedy(RemedyKind.FIX_CLOCK, clock="this-machine", offset_s=-skew),
     )
 
 
@@ -428,7 +251,7 @@ async def inspect_authority(
     allow_insecure: bool = False,
     found_via: str = "given",
 ) -> AuthorityReport:
-    """Fetch discovery and JWKS and check them: the `tokenlab authority` report."""
+    """Fetch discovery and JWKS and check them: the report of an authority."""
     cache = cache or AuthorityCache()
     discovery = await cache.discovery(client, authority)
     findings = check_discovery(authority, discovery, allow_insecure=allow_insecure)
@@ -456,7 +279,7 @@ async def inspect_authority(
                 )
             )
     except AuthorityError as exc:
-        findings.append(Finding("error", exc.message, exc.hint))
+        findings.append(Finding("error", exc.message, exc.hint, exc.remedy))
     skew = cache.last_skew.get(authority)
     finding = skew_finding(skew)
     if finding:

@@ -22,19 +22,21 @@ class RemedyKind(StrEnum):
     FINISH_SIGN_IN_ANOTHER_WAY = "finish-sign-in-another-way"  # ways: ("paste", "device")
     SIGN_IN_FIRST = "sign-in-first"  # profile
     STORE_SECRET = "store-secret"  # profile, kind, env (the variable that also works)
+    GIVE_SECRET_FOR_RUN = "give-secret-for-run"  # env (the variables), kind: no keyring to store in
     REMOVE_SECRET = "remove-secret"  # profile, kind
     SET_PROFILE_FIELD = "set-profile-field"  # profile, field, example
     GIVE_EXPECTATION = "give-expectation"  # what: issuer | audience | scopes | client_id
     VERIFY_WITH_AUTHORITY = "verify-with-authority"  # (none)
     PROBE_THE_API = "probe-the-api"  # profile
     REQUEST_SCOPES = "request-scopes"  # scopes, profile
-    FIX_AUTHORITY = "fix-authority"  # url (the authority to use)
-    ALLOW_INSECURE = "allow-insecure"  # url
+    FIX_AUTHORITY = "fix-authority"  # url (the authority to use), profile (when it is set there)
+    ALLOW_INSECURE = "allow-insecure"  # url, profile (when it is set there)
     ALLOW_GLOBAL_AUTHORITY = "allow-global-authority"  # (none): see the API's 401 anyway
     TRUST_CA = "trust-ca"  # (none): give a CA bundle or use the OS trust store
     WAIT_LONGER = "wait-longer"  # seconds (what was waited)
     RAISE_TIMEOUT = "raise-timeout"  # seconds (the current timeout)
-    CHOOSE_ANOTHER_NAME = "choose-another-name"  # name (the one taken)
+    CHOOSE_ANOTHER_NAME = "choose-another-name"  # name (the one taken), action: create | import
+    CREATE_PROFILE = "create-profile"  # (none): there is no profile yet
     GET_NEW_TOKEN = "get-new-token"  # profile
     FIX_TRUSTED_APPLICATION = "fix-trusted-application"  # client_id, setting, value
     FIX_CLOCK = "fix-clock"  # clock (this-machine | authority | api), offset_s
@@ -58,7 +60,8 @@ class Remedy:
         }
 
 
-def remedy(kind: RemedyKind, **data: Any) -> Remedy:
+def remedy(kind: RemedyKind, /, **data: Any) -> Remedy:
+    """`kind` is positional only, so data may carry a key named kind (a secret's kind)."""
     return Remedy(kind, dict(data))
 
 

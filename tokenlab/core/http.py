@@ -22,6 +22,7 @@ import httpx
 from tokenlab import __version__
 from tokenlab.core.errors import (
     DnsError,
+    RemedyKind,
     RequestTimeoutError,
     ResponseTooLargeError,
     ServerUnreachableError,
@@ -29,6 +30,7 @@ from tokenlab.core.errors import (
     TokenlabError,
     TransportError,
     UsageError,
+    remedy,
 )
 from tokenlab.core.events import Bus, HttpExchange
 from tokenlab.core.redact import Redactor
@@ -76,7 +78,8 @@ def ssl_context(options: HttpOptions) -> ssl.SSLContext | bool:
         except (OSError, ssl.SSLError) as exc:
             raise UsageError(
                 f"cannot load the CA bundle {options.ca_bundle!r}: {exc}",
-                "give the path of a readable PEM file of CA certificates (--ca-bundle)",
+                "give the path of a readable PEM file of CA certificates",
+                remedy=remedy(RemedyKind.TRUST_CA),
             ) from None
     return ctx
 
@@ -254,7 +257,8 @@ async def explain_transport_error(
         }.get(type(exc), "talking to")
         return RequestTimeoutError(
             f"timed out after {options.timeout:g} s {phase} {where}",
-            "the server may be down or slow; raise the profile's timeout (--timeout) if it is just slow",
+            "the server may be down or slow",
+            remedy(RemedyKind.RAISE_TIMEOUT, seconds=options.timeout),
         )
     if "CERTIFICATE_VERIFY_FAILED" in text or any(
         isinstance(c, ssl.SSLCertVerificationError) for c in chain
@@ -263,29 +267,12 @@ async def explain_transport_error(
         reason = _verify_reason(exc)
         return TlsVerificationError(
             f"TLS verification failed for {host}: {reason}{detail}",
-            "if a corporate proxy or a private CA signs this certificate, give its CA with "
-            "--ca-bundle PATH (or use the OS trust store); do not turn verification off",
+            "if a corporate proxy or a private CA signs this certificate, trust that CA; "
+            "do not turn verification off",
+            remedy(RemedyKind.TRUST_CA),
         )
     if isinstance(exc, httpx.ConnectError):
-        dns_texts = (
-            "Name or service not known",
-            "nodename nor servname",
-            "name resolution",
-            "getaddrinfo failed",
-        )
-        if any(isinstance(c, socket.gaierror) for c in chain) or any(s in text for s in dns_texts):
-            return DnsError(
-                f"cannot resolve the host name {host!r}",
-                "check the spelling of the URL; on a private network, check DNS or the VPN",
-            )
-        if any(isinstance(c, ConnectionRefusedError) for c in chain) or "refused" in text.lower():
-            return ServerUnreachableError(
-                f"connection refused by {where}",
-                "is the URL right (scheme, host, port) and is the server up?",
-            )
-        return ServerUnreachableError(
-            f"cannot connect to {where}: {exc}", "is the URL right and the server up?"
-        )
+        return _connect_error(exc, chain, host, where)
     if isinstance(exc, httpx.RemoteProtocolError):
         return ServerUnreachableError(
             f"{where} closed the connection or answered something that is not HTTP: {exc}",
@@ -293,6 +280,34 @@ async def explain_transport_error(
         )
     return TransportError(
         f"request to {where} failed: {type(exc).__name__}: {exc}", "check the URL and the network"
+    )
+
+
+_DNS_TEXTS = (
+    "Name or service not known",
+    "nodename nor servname",
+    "name resolution",
+    "getaddrinfo failed",
+)
+
+
+def _connect_error(
+    exc: httpx.ConnectError, chain: list[BaseException], host: str, where: str
+) -> TransportError:
+    """No connection: the name does not resolve, nothing listens, or something else."""
+    text = " ".join(f"{c!r} {c}" for c in chain)
+    if any(isinstance(c, socket.gaierror) for c in chain) or any(s in text for s in _DNS_TEXTS):
+        return DnsError(
+            f"cannot resolve the host name {host!r}",
+            "check the spelling of the URL; on a private network, check DNS or the VPN",
+        )
+    if any(isinstance(c, ConnectionRefusedError) for c in chain) or "refused" in text.lower():
+        return ServerUnreachableError(
+            f"connection refused by {where}",
+            "is the URL right (scheme, host, port) and is the server up?",
+        )
+    return ServerUnreachableError(
+        f"cannot connect to {where}: {exc}", "is the URL right and the server up?"
     )
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from tokenlab.core.errors import SecretMissingError, SecretStoreError
+from tokenlab.core.errors import RemedyKind, SecretMissingError, SecretStoreError, remedy
 from tokenlab.core.events import Bus, Notice
 from tokenlab.core.redact import Redactor
 
@@ -62,10 +63,8 @@ class SecretLocation:
         return {"kind": self.kind.value, "source": self.source, "detail": self.detail}
 
 
-FALLBACK_HINT = (
-    "set TOKENLAB_CLIENT_SECRET / TOKENLAB_REFERENCE_TOKEN / TOKENLAB_KEY_PASSPHRASE in the "
-    "environment, or pass --secret-stdin, for each run"
-)
+FALLBACK_HINT = "without a keyring, secrets are given for each run: in the environment, or as input"
+FALLBACK_REMEDY = remedy(RemedyKind.GIVE_SECRET_FOR_RUN, env=tuple(ENV_VARS.values()))
 
 
 def _backend_name(backend: Any) -> str:
@@ -73,8 +72,23 @@ def _backend_name(backend: Any) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+@dataclass
+class _SharedState:
+    """What every view of one store shares: this run's memory, the backend, who was told."""
+
+    memory: dict[tuple[str, SecretKind], str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    status: BackendStatus | None = None
+    warned: weakref.WeakSet[Bus] = field(default_factory=weakref.WeakSet)  # buses told already
+
+
 class SecretStore:
-    """Reads and writes secrets by profile and kind, with an honest fallback when no keyring runs."""
+    """Reads and writes secrets by profile and kind, with an honest fallback when no keyring runs.
+
+    Notices ("no keyring: falling back") go to `bus`, once per bus. A long-lived owner (the
+    console) keeps one store and hands each run `for_run(run_bus, run_id)`: the same secrets,
+    memory and keyring, whose notices reach that run's bus.
+    """
 
     def __init__(
         self,
@@ -88,18 +102,22 @@ class SecretStore:
         self.run_id = run_id
         self.env = env if env is not None else os.environ
         self.redactor = redactor if redactor is not None else Redactor()
-        self._memory: dict[tuple[str, SecretKind], str] = {}
-        self._lock = threading.Lock()
-        self._status: BackendStatus | None = None
-        self._warned = False
+        self._shared = _SharedState()
+
+    def for_run(self, bus: Bus, run_id: str) -> SecretStore:
+        """This store, with its notices published on `bus` under `run_id` (once per bus)."""
+        view = SecretStore(bus=bus, run_id=run_id, env=self.env, redactor=self.redactor)
+        view._shared = self._shared
+        return view
 
     # --- the backend ---------------------------------------------------------------------------
 
     def backend_status(self) -> BackendStatus:
         """Probe the keyring once: which backend, and can it be used."""
-        if self._status is None:
-            self._status = self._probe()
-        return self._status
+        shared = self._shared
+        if shared.status is None:
+            shared.status = self._probe()
+        return shared.status
 
     def _probe(self) -> BackendStatus:
         try:
@@ -119,22 +137,29 @@ class SecretStore:
         reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
         if "locked" in type(exc).__name__.lower():
             reason = f"the keyring is locked ({exc})"
-        self._status = BackendStatus(status.name, False, reason)
-        return self._status
+        self._shared.status = BackendStatus(status.name, False, reason)
+        return self._shared.status
 
     def _warn_once(self) -> None:
-        if self._warned:
+        """Say once per bus that secrets fall back to the environment or this run's memory."""
+        bus, shared = self.bus, self._shared
+        if bus is None:
             return
-        self._warned = True
-        if self.bus is not None:
-            self.bus.publish(
-                Notice(
-                    run_id=self.run_id,
-                    level="warning",
-                    message=f"secrets: {self.backend_status().describe()}; using the environment or this run's memory",
-                    hint=FALLBACK_HINT,
-                )
+        with shared.lock:
+            told = bus in shared.warned
+            shared.warned.add(bus)
+        if told:
+            return
+        bus.publish(
+            Notice(
+                run_id=self.run_id,
+                level="warning",
+                message=f"secrets: {self.backend_status().describe()}; using the environment or this run's memory",
+                hint=FALLBACK_HINT,
+                remedy=FALLBACK_REMEDY,
+                topic="secrets",
             )
+        )
 
     def _keyring_get(self, account: str) -> str | None:
         if not self.backend_status().usable:
@@ -155,8 +180,8 @@ class SecretStore:
         """The secret and where it came from; `(None, missing)` when no source has it.
 
         `quiet`: a look that needs no secret (is there one?) does not warn about the keyring."""
-        with self._lock:
-            value = self._memory.get((profile_name, kind))
+        with self._shared.lock:
+            value = self._shared.memory.get((profile_name, kind))
         if value is not None:
             return self._hand_out(value, SecretLocation(kind, "memory", "this run only"))
         value = self._keyring_get(_account(profile_name, kind))
@@ -185,13 +210,7 @@ class SecretStore:
     def require(self, profile_name: str, kind: SecretKind, public_value: str = "") -> str:
         value = self.get(profile_name, kind, public_value)
         if value is None:
-            env_name = ENV_VARS.get(kind)
-            via_env = f", set {env_name}" if env_name else ""
-            raise SecretMissingError(
-                f"profile {profile_name!r} has no {kind.value}",
-                f"store one with `tokenlab secret set {profile_name} --kind {kind.value}`{via_env}, "
-                "or pass --secret-stdin",
-            )
+            raise missing_secret(profile_name, kind)
         return value
 
     def where(
@@ -204,8 +223,8 @@ class SecretStore:
     def remember(self, profile_name: str, kind: SecretKind, value: str) -> SecretLocation:
         """Keep a value for this run only (read from stdin, or no keyring to put it in)."""
         self.redactor.add_known(value)
-        with self._lock:
-            self._memory[(profile_name, kind)] = value
+        with self._shared.lock:
+            self._shared.memory[(profile_name, kind)] = value
         return SecretLocation(kind, "memory", "this run only")
 
     def store(
@@ -222,8 +241,8 @@ class SecretStore:
             except Exception as exc:  # noqa: BLE001 - locked or failing backend
                 status = self._mark_unusable(exc)
             else:
-                with self._lock:
-                    self._memory.pop((profile_name, kind), None)
+                with self._shared.lock:
+                    self._shared.memory.pop((profile_name, kind), None)
                 return SecretLocation(kind, "keyring", status.name)
         if memory_fallback:
             self._warn_once()
@@ -231,12 +250,13 @@ class SecretStore:
         raise SecretStoreError(
             f"cannot store the {kind.value}: {status.describe()}",
             f"nothing was written to disk; {FALLBACK_HINT}",
+            remedy=FALLBACK_REMEDY,
         )
 
     def delete(self, profile_name: str, kind: SecretKind) -> bool:
         """Remove a secret from the keyring and memory; True when something was removed."""
-        with self._lock:
-            removed = self._memory.pop((profile_name, kind), None) is not None
+        with self._shared.lock:
+            removed = self._shared.memory.pop((profile_name, kind), None) is not None
         status = self.backend_status()
         if not status.usable:
             if removed:
@@ -266,6 +286,19 @@ class SecretStore:
         """Where each kind of secret of a profile comes from; never the values."""
         public_values = public_values or {}
         return [self.where(profile_name, kind, public_values.get(kind, "")) for kind in SecretKind]
+
+
+def missing_secret(
+    profile_name: str, kind: SecretKind, *, what: str = "", more: str = ""
+) -> SecretMissingError:
+    """No source has this secret: say where tokenlab looks, and how to give one."""
+    env_name = ENV_VARS.get(kind, "")
+    where = f"the OS keyring or {env_name}" if env_name else "the OS keyring"
+    return SecretMissingError(
+        f"profile {profile_name!r} has no {what or kind.value}",
+        f"tokenlab looks in this run's input, then {where}{more}",
+        remedy=remedy(RemedyKind.STORE_SECRET, profile=profile_name, kind=kind.value, env=env_name),
+    )
 
 
 def _account(profile_name: str, kind: SecretKind) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from tokenlab.core.errors import InvalidUrlError
+from tokenlab.core.errors import InvalidUrlError, RemedyKind, remedy
 
 
 def is_loopback_host(host: str) -> bool:
@@ -52,7 +52,8 @@ def check_url(value: str, *, what: str, allow_insecure: bool = False) -> str:
     if not allow_insecure and is_cleartext(value):
         raise InvalidUrlError(
             f"{what} {value!r} uses plain http on a host that is not loopback",
-            "use https, or pass --insecure if this is a test server you trust",
+            "use https: plain http carries tokens and secrets in clear text",
+            remedy=remedy(RemedyKind.ALLOW_INSECURE, url=value),
         )
     del port
     return value

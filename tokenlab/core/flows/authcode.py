@@ -13,23 +13,26 @@ Reusable pieces: `build_authorize_request`, `parse_callback`, `parse_pasted`, `e
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tokenlab.core.authority import Discovery, Finding
+from tokenlab.core.errors import Remedy, RemedyKind, remedy
 from tokenlab.core.events import Notice, UserActionRequired
 from tokenlab.core.flows.authorize import (
     DEFAULT_REDIRECT_URI,
     FLOW,
     AuthorizeRequest,
+    CallbackAnswer,
     Finish,
     SignInError,
     build_authorize_request,
-    check_authorize_url,
     parse_callback,
     parse_pasted,
 )
+from tokenlab.core.flows.authorize_check import check_authorize_url
 from tokenlab.core.flows.base import FlowContext, keep_refresh_token
 from tokenlab.core.flows.loopback import (
     LoopbackListener,
@@ -95,17 +98,22 @@ def _with_port(uri: str, port: int) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
+OTHER_WAYS = remedy(RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY, ways=("paste", "device"))
+
+
 def choose_finish(ctx: FlowContext, plan: RedirectPlan) -> Finish:
     wanted = ctx.options.finish
     if wanted == "device":
         raise SignInError(
             "the device flow is a flow of its own, not a way to finish the code flow",
-            "run it with --flow device (or --device)",
+            "run the device flow instead",
+            remedy(RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY, ways=("device",)),
         )
     not_loopback = SignInError(
         f"the redirect URI {plan.uri} is not a loopback address: tokenlab cannot receive it",
-        "use --paste to paste the address the browser ends on, or register and use a loopback "
-        "URI such as http://127.0.0.1:8765/callback",
+        "paste the address the browser ends on, or register and use a loopback URI such as "
+        "http://127.0.0.1:8765/callback",
+        remedy(RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY, ways=("paste",)),
     )
     if wanted == "paste" or (wanted is None and not plan.loopback):
         if ctx.options.paste is None and not plan.loopback:
@@ -129,21 +137,29 @@ def choose_finish(ctx: FlowContext, plan: RedirectPlan) -> Finish:
     return "loopback"
 
 
-def _elsewhere_advice(port: int) -> str:
+def _elsewhere(port: int) -> tuple[str, str]:
+    """(advice, the `ssh -L` line) when the browser is on another machine than this listener."""
     if over_ssh():
+        command = ssh_forward_line(port)
         return (
             "\nYou are connected over SSH: the browser on your own machine reaches this listener "
-            "once you forward its port. In a new terminal on your machine run:\n"
-            f"    {ssh_forward_line(port)}\n"
-            "then open the address there. Or run again with --paste (paste the address the browser "
-            "ends on) or --device (enter a code on any device)."
+            f"once you forward its port. In a new terminal on your machine run:\n    {command}\n"
+            "then open the address there.",
+            command,
         )
     if not has_display():
         return (
             "\nNo browser can open here: open the address on any machine that can reach "
-            f"127.0.0.1:{port} here, or run again with --paste or --device."
+            f"127.0.0.1:{port} here.",
+            "",
         )
-    return ""
+    return "", ""
+
+
+def _deadline(ctx: FlowContext, seconds: float | None = None) -> float:
+    """Epoch seconds when this wait ends (the run's wait, or less when the server says so)."""
+    wait = ctx.options.wait_timeout if seconds is None else min(seconds, ctx.options.wait_timeout)
+    return time.time() + wait
 
 
 async def _await_paste(ctx: FlowContext, prompt: str) -> str:
@@ -151,6 +167,47 @@ async def _await_paste(ctx: FlowContext, prompt: str) -> str:
     assert paste is not None  # choose_finish made sure
     async with asyncio.timeout(ctx.options.wait_timeout):
         return await paste(prompt)
+
+
+def _info(ctx: FlowContext, message: str, hint: str = "", fix: Remedy | None = None) -> None:
+    ctx.publish(
+        Notice(
+            run_id=ctx.run_id, level="info", message=message, hint=hint, remedy=fix, topic="flow"
+        )
+    )
+
+
+async def _ask_to_sign_in(
+    ctx: FlowContext, request: AuthorizeRequest, listener: LoopbackListener
+) -> None:
+    """Show the sign-in address (and open it when a browser can), with what else works."""
+    browser = ctx.options.open_browser and has_display()
+    advice, ssh_command = _elsewhere(listener.port)
+    ctx.publish(
+        UserActionRequired(
+            run_id=ctx.run_id,
+            action="open-url",
+            url=request.url,
+            redirect_uri=listener.redirect_uri,
+            ssh_command=ssh_command,
+            deadline=_deadline(ctx),
+            message=(
+                "Sign in at this address"
+                + (" (tokenlab opens it in your browser)" if browser else "")
+                + f". tokenlab waits for the answer on {listener.redirect_uri} "
+                f"for up to {ctx.options.wait_timeout:g} s." + advice
+            ),
+        )
+    )
+    if advice:  # the browser may never reach this listener
+        _info(
+            ctx,
+            "if the browser cannot reach this machine, finish the sign-in another way",
+            "paste the address the browser ends on, or enter a code on any device",
+            OTHER_WAYS,
+        )
+    if browser and not await open_browser(request.url):
+        _info(ctx, "no browser could be opened: open the address yourself")
 
 
 async def _receive_by_loopback(
@@ -166,37 +223,10 @@ async def _receive_by_loopback(
         )
         _show_notes(ctx, request)
         await check_authorize_url(ctx, request)
-        browser = ctx.options.open_browser and has_display()
-        ctx.publish(
-            UserActionRequired(
-                run_id=ctx.run_id,
-                action="open-url",
-                url=request.url,
-                message=(
-                    "Sign in at this address"
-                    + (" (tokenlab opens it in your browser)" if browser else "")
-                    + f". tokenlab waits for the answer on {listener.redirect_uri} "
-                    f"for up to {ctx.options.wait_timeout:g} s." + _elsewhere_advice(listener.port)
-                ),
-            )
-        )
-        if browser and not await open_browser(request.url):
-            ctx.publish(
-                Notice(
-                    run_id=ctx.run_id,
-                    level="info",
-                    message="no browser could be opened: open the address yourself",
-                )
-            )
+        await _ask_to_sign_in(ctx, request, listener)
         callback = await listener.wait(ctx.options.wait_timeout)
-    ctx.publish(
-        Notice(
-            run_id=ctx.run_id,
-            level="info",
-            message=f"the answer reached {listener.redirect_uri} "
-            f"({'form_post' if callback.method == 'POST' else 'query'})",
-        )
-    )
+    mode = "form_post" if callback.method == "POST" else "query"
+    _info(ctx, f"the answer reached {listener.redirect_uri} ({mode})")
     return request, callback.params
 
 
@@ -217,6 +247,9 @@ async def _receive_by_paste(
             run_id=ctx.run_id,
             action="paste-redirect",
             url=request.url,
+            redirect_uri=request.redirect_uri,
+            expects_paste=True,
+            deadline=_deadline(ctx),
             message=(
                 "Open this address in a browser on any machine and sign in. The browser then "
                 f"goes to {request.redirect_uri}?code=... (a page that may fail to load: that is "
@@ -255,15 +288,10 @@ class SignIn:
     notes: tuple[str, ...]
 
 
-async def sign_in(ctx: FlowContext, *, scopes: tuple[str, ...] | None = None) -> SignIn:
-    """The whole interactive code flow: authorize, receive, check, exchange, validate."""
-    discovery = await ctx.discovery()
-    if not discovery.authorization_endpoint:
-        raise SignInError(
-            f"discovery of {ctx.authority} has no authorization_endpoint",
-            "this identity service offers no interactive sign-in; use --device if it has a device "
-            "endpoint",
-        )
+async def _answer(
+    ctx: FlowContext, discovery: Discovery, scopes: tuple[str, ...] | None
+) -> tuple[AuthorizeRequest, CallbackAnswer]:
+    """Send the user to sign in, receive the answer (loopback or paste) and check it."""
     plan = plan_redirect(ctx.profile)
     finish = choose_finish(ctx, plan)
     receive = _receive_by_loopback if finish == "loopback" else _receive_by_paste
@@ -283,42 +311,61 @@ async def sign_in(ctx: FlowContext, *, scopes: tuple[str, ...] | None = None) ->
         issuer=discovery.issuer,
         state_required=finish == "loopback",  # a pasted bare code carries no state
     )
+    return request, answer
 
-    async def validate(
-        id_token: str, *, code: str | None = None, access_token: str | None = None
-    ) -> dict[str, Any]:
-        ctx.secrets.redactor.add_known(id_token)
-        return await validate_id_token(
-            id_token,
-            discovery=discovery,
-            client=ctx.client,
-            cache=ctx.cache,
-            client_id=ctx.profile.client_id,
-            nonce=request.nonce,
-            code=code,
-            access_token=access_token,
-            require_c_hash=code is not None,
+
+async def _validate(
+    ctx: FlowContext,
+    discovery: Discovery,
+    request: AuthorizeRequest,
+    id_token: str,
+    *,
+    code: str | None = None,
+    access_token: str | None = None,
+) -> dict[str, Any]:
+    ctx.secrets.redactor.add_known(id_token)
+    return await validate_id_token(
+        id_token,
+        discovery=discovery,
+        client=ctx.client,
+        cache=ctx.cache,
+        client_id=ctx.profile.client_id,
+        nonce=request.nonce,
+        code=code,
+        access_token=access_token,
+        require_c_hash=code is not None,
+    )
+
+
+async def sign_in(ctx: FlowContext, *, scopes: tuple[str, ...] | None = None) -> SignIn:
+    """The whole interactive code flow: authorize, receive, check, exchange, validate."""
+    discovery = await ctx.discovery()
+    if not discovery.authorization_endpoint:
+        raise SignInError(
+            f"discovery of {ctx.authority} has no authorization_endpoint",
+            "this identity service offers no interactive sign-in; the device flow may work if "
+            "it has a device endpoint",
+            remedy(RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY, ways=("device",)),
         )
-
+    request, answer = await _answer(ctx, discovery, scopes)
     front: dict[str, Any] | None = None
     if answer.id_token:
         # hybrid: check the id_token that came with the code before using the code (OIDC 3.3.2.8)
-        front = await validate(answer.id_token, code=answer.code)
+        front = await _validate(ctx, discovery, request, answer.id_token, code=answer.code)
     elif "id_token" in request.response_type.split():
         raise SignInError(
             f"response_type {request.response_type} was asked for but no id_token came back",
             "the identity service ignored the response type; see the trace",
         )
     body = await exchange_code(
-        ctx,
-        answer.code,
-        redirect_uri=request.redirect_uri,
-        code_verifier=request.code_verifier,
+        ctx, answer.code, redirect_uri=request.redirect_uri, code_verifier=request.code_verifier
     )
     token = token_set_from(body, FLOW, request.scopes)
     claims = front
     if token.id_token:
-        claims = await validate(token.id_token, access_token=token.access_token)
+        claims = await _validate(
+            ctx, discovery, request, token.id_token, access_token=token.access_token
+        )
         if front is not None and front.get("sub") != claims.get("sub"):
             raise SignInError(
                 "the two id_tokens of this sign-in name different users",

@@ -1,23 +1,21 @@
 """The authorize side of the code flow: the request (PKCE S256, state, nonce), and reading the
 answer, whether it comes to the loopback listener, is pasted, or is an error page.
 
-`state` is compared before anything else: an answer for another sign-in is refused.
+`state` is compared before anything else: an answer for another sign-in is refused. Opening
+the sign-in address once to catch an error page early: `authorize_check.py`.
 """
 
 from __future__ import annotations
 
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import unescape
 from typing import Literal
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import httpx
-
-from tokenlab.core.errors import TokenlabError
+from tokenlab.core.errors import Remedy, RemedyKind, TokenlabError, remedy
 from tokenlab.core.explain import Answer, TokenEndpointError, explain
-from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.token_endpoint import pkce_pair, random_value
 from tokenlab.core.profiles import Profile
 
@@ -53,14 +51,7 @@ AUTHORIZE_ERRORS = (
     "server_error",
     "temporarily_unavailable",
 )
-_ERROR_WORD = re.compile(r"\b(" + "|".join(AUTHORIZE_ERRORS) + r")\b")
-_ERROR_DESCRIPTION = re.compile(
-    r"""(?:id|class)=["']error_description["'][^>]*>([^<]{1,400})""", re.IGNORECASE
-)
-_FORM_ACTION = re.compile(r"""<form\b[^>]*\baction=["']([^"']*)["']""", re.IGNORECASE)
-_HIDDEN_INPUT = re.compile(
-    r"""<input\b[^>]*\bname=["']([^"']*)["'][^>]*\bvalue=["']([^"']*)["']""", re.IGNORECASE
-)
+ERROR_WORD = re.compile(r"\b(" + "|".join(AUTHORIZE_ERRORS) + r")\b")
 
 Finish = Literal["loopback", "paste"]
 
@@ -75,6 +66,19 @@ class StateMismatchError(SignInError):
 
 class AuthorizeError(TokenEndpointError):
     """The authorize endpoint refused the request (an error page, or `error=` on the redirect)."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str,
+        *,
+        error: str = "",
+        description: str = "",
+        status: int | None = None,
+        remedy: Remedy | None = None,
+    ) -> None:
+        super().__init__(message, hint, error=error, description=description, status=status)
+        self.remedy = remedy
 
 
 # -- the authorize request ------------------------------------------------------------------------
@@ -177,6 +181,82 @@ class CallbackAnswer:
     state_checked: bool = True
 
 
+def _field(profile: Profile, path: str, example: str = "") -> Remedy:
+    return remedy(RemedyKind.SET_PROFILE_FIELD, profile=profile.name, field=path, example=example)
+
+
+AuthorizeMeaning = tuple[str, str, Callable[[Profile], Remedy | None]]
+_RESPONSE_TYPE: AuthorizeMeaning = (
+    "response_type {response_type} is not allowed here",
+    "set the profile's authorize parameter response_type=code (and no response_mode)",
+    lambda p: _field(p, "authorize_params", "response_type=code"),
+)
+_NEEDS_THE_USER: AuthorizeMeaning = (
+    "the sign-in could not finish without the user",
+    "remove prompt=none from the profile's authorize parameters",
+    lambda p: _field(p, "authorize_params"),
+)
+_SERVER_FAILED: AuthorizeMeaning = (
+    "",
+    "the identity service failed; try again, then check its status",
+    lambda p: None,
+)
+# error -> (what it means here, what to check, the remedy) for the authorize-time errors that
+# need words of their own; {app} and {response_type} are filled in. The rest: explain().
+_AUTHORIZE_ERRORS: dict[str, AuthorizeMeaning] = {
+    "invalid_request": (
+        "the sign-in request was refused",
+        "check the profile's authorize parameters (response_type, response_mode) and that "
+        "the identity service supports PKCE S256",
+        lambda p: _field(p, "authorize_params"),
+    ),
+    "unsupported_response_type": _RESPONSE_TYPE,
+    "unsupported_response_mode": _RESPONSE_TYPE,
+    "login_required": _NEEDS_THE_USER,
+    "consent_required": _NEEDS_THE_USER,
+    "interaction_required": _NEEDS_THE_USER,
+    "invalid_client": (
+        "the identity service does not know {app}",
+        "check the client id (the ApplicationUri) and that {app} exists and is enabled",
+        lambda p: _field(p, "client_id"),
+    ),
+    "server_error": _SERVER_FAILED,
+    "temporarily_unavailable": _SERVER_FAILED,
+}
+
+
+def _redirect_error(
+    said: str, profile: Profile, redirect_uri: str, *, error: str, description: str
+) -> AuthorizeError:
+    registered = profile.redirect_uri or DEFAULT_REDIRECT_URI
+    exactly = (
+        "the identity service accepts only the redirect URIs listed in ImpersonateLoginUrl of "
+        f"the Trusted Application {profile.client_id!r}, exactly (case-sensitive, comma-separated)"
+    )
+    if urlsplit(redirect_uri).port is not None and urlsplit(registered).port is None:
+        hint = (
+            f"{exactly}; tokenlab adds the listener's port to {registered} ({redirect_uri}): "
+            "if the identity service matches ports exactly, register the URI with a fixed "
+            "port and set the profile's loopback_port to it"
+        )
+    else:
+        hint = f"{exactly}; or set the profile's redirect_uri to one that is listed"
+        registered = redirect_uri
+    fix = remedy(
+        RemedyKind.FIX_TRUSTED_APPLICATION,
+        client_id=profile.client_id,
+        setting="ImpersonateLoginUrl",
+        value=registered,
+    )
+    return AuthorizeError(
+        f"{said}: the redirect URI {redirect_uri} is not registered",
+        hint,
+        error=error,
+        description=description,
+        remedy=fix,
+    )
+
+
 def authorize_error(
     error: str, description: str, *, profile: Profile, redirect_uri: str, response_type: str = ""
 ) -> AuthorizeError:
@@ -184,61 +264,32 @@ def authorize_error(
     description = description[:300]
     said = f"the identity service said {error}" + (f" ({description})" if description else "")
     app = f"the Trusted Application {profile.client_id!r}"
-
-    def fail(message: str, hint: str) -> AuthorizeError:
-        return AuthorizeError(message, hint, error=error, description=description)
-
-    redirect_problem = error in ("invalid_redirect_uri", "redirect_uri_mismatch") or (
+    if error in ("invalid_redirect_uri", "redirect_uri_mismatch") or (
         error == "invalid_request" and "redirect" in description.lower()
+    ):
+        return _redirect_error(said, profile, redirect_uri, error=error, description=description)
+    known = _AUTHORIZE_ERRORS.get(error)
+    if known is None:
+        base = explain(
+            Answer(400, error, description, "json"),
+            flow=FLOW,
+            client_id=profile.client_id,
+            scopes=profile.scopes,
+            public_client=profile.is_public_client,
+            speaker="the identity service",
+        )
+        return AuthorizeError(
+            base.message, base.hint, error=error, description=description, remedy=base.remedy
+        )
+    meaning, check, fix = known
+    words = {"app": app, "response_type": response_type or "?"}
+    return AuthorizeError(
+        f"{said}: {meaning.format(**words)}" if meaning else said,
+        check.format(**words),
+        error=error,
+        description=description,
+        remedy=fix(profile),
     )
-    if redirect_problem:
-        registered = profile.redirect_uri or DEFAULT_REDIRECT_URI
-        port_added = urlsplit(redirect_uri).port is not None and urlsplit(registered).port is None
-        if port_added:
-            hint = (
-                f"add {registered} to ImpersonateLoginUrl of {app} exactly (case-sensitive, "
-                f"comma-separated); tokenlab adds the listener's port to it ({redirect_uri}): "
-                "if the identity service matches ports exactly, register the URI with a fixed "
-                "port and set the profile's loopback_port to it"
-            )
-        else:
-            hint = (
-                f"add {redirect_uri} to ImpersonateLoginUrl of {app} exactly (case-sensitive, "
-                "comma-separated), or set the profile's redirect_uri to one that is registered"
-            )
-        return fail(f"{said}: the redirect URI {redirect_uri} is not registered", hint)
-    if error == "invalid_request":
-        return fail(
-            f"{said}: the sign-in request was refused",
-            "check the profile's authorize parameters (response_type, response_mode) and that "
-            "the identity service supports PKCE S256",
-        )
-    if error in ("unsupported_response_type", "unsupported_response_mode"):
-        return fail(
-            f"{said}: response_type {response_type or '?'} is not allowed here",
-            "set the profile's authorize parameter response_type=code (and no response_mode)",
-        )
-    if error in ("login_required", "consent_required", "interaction_required"):
-        return fail(
-            f"{said}: the sign-in could not finish without the user",
-            "remove prompt=none from the profile's authorize parameters",
-        )
-    if error == "invalid_client":
-        return fail(
-            f"{said}: the identity service does not know {app}",
-            f"check the client id (the ApplicationUri) and that {app} exists and is enabled",
-        )
-    if error in ("server_error", "temporarily_unavailable"):
-        return fail(f"{said}", "the identity service failed; try again, then check its status")
-    base = explain(
-        Answer(400, error, description, "json"),
-        flow=FLOW,
-        client_id=profile.client_id,
-        scopes=profile.scopes,
-        public_client=profile.is_public_client,
-        speaker="the identity service",
-    )
-    return fail(base.message, base.hint)
 
 
 def parse_callback(
@@ -326,7 +377,7 @@ def parse_pasted(
                 "paste the address the browser ended on after signing in (it contains code=...)",
             )
         return Pasted(params)
-    reported = _ERROR_WORD.search(value)
+    reported = ERROR_WORD.search(value)
     if reported or any(c.isspace() for c in value):
         if reported:
             described = value.split(reported.group(1), 1)[1].strip(" :-\n\t")
@@ -340,91 +391,3 @@ def parse_pasted(
     if len(value) > 4096 or not value.isprintable():
         raise SignInError("what was pasted does not look like a code", "paste the whole address")
     return Pasted({"code": value}, bare_code=True)
-
-
-# -- the exchange ---------------------------------------------------------------------------------
-
-
-def _page_error(body: str) -> tuple[str, str] | None:
-    text = unescape(re.sub(r"<[^>]+>", " ", body))
-    found = _ERROR_WORD.search(text)
-    if not found:
-        return None
-    described = _ERROR_DESCRIPTION.search(body)
-    return found.group(1), unescape(described.group(1)).strip() if described else ""
-
-
-def _form_post_error(
-    ctx: FlowContext, request: AuthorizeRequest, page: str, *, issuer: str
-) -> None:
-    """A form_post answer page that carries an error back to the redirect URI: raise it now."""
-    action = _FORM_ACTION.search(page)
-    if action is None or _strip_query(unescape(action.group(1))) != _strip_query(
-        request.redirect_uri
-    ):
-        return
-    fields = {unescape(k): unescape(v) for k, v in _HIDDEN_INPUT.findall(page)}
-    if "error" in fields:
-        parse_callback(fields, request, profile=ctx.profile, issuer=issuer)
-
-
-def _strip_query(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-async def check_authorize_url(ctx: FlowContext, request: AuthorizeRequest) -> None:
-    """Open the authorize URL once without a browser: if the identity service answers with an
-    error page or an error redirect, say so now instead of waiting for a redirect that never
-    comes (an unregistered redirect URI shows an error page and never redirects back)."""
-    kept = httpx.Cookies(ctx.client.cookies)
-    try:
-        await _check_authorize_url(ctx, request)
-    finally:
-        # the sign-in page's cookies belong to the browser, not to later token requests
-        ctx.client.cookies = kept
-
-
-async def _check_authorize_url(ctx: FlowContext, request: AuthorizeRequest) -> None:
-    try:
-        response = await ctx.client.get(request.url, headers={"Accept": "text/html"})
-        if response.is_redirect:
-            location = urljoin(request.url, response.headers.get("location", ""))
-            parts = urlsplit(location)
-            if _strip_query(location) == _strip_query(request.redirect_uri):
-                sent_back = dict(parse_qsl(parts.query) + parse_qsl(parts.fragment))
-                if "error" not in sent_back:
-                    return  # a live sign-in session answered at once; the browser will too
-                issuer = (await ctx.discovery()).issuer
-                parse_callback(sent_back, request, profile=ctx.profile, issuer=issuer)
-            same_site = parts.netloc == urlsplit(request.url).netloc
-            if not (same_site and "error" in parts.path.lower()):
-                return  # on to the sign-in page: all is well so far
-            response = await ctx.client.get(location, headers={"Accept": "text/html"})
-        elif response.status_code < 400:
-            _form_post_error(ctx, request, response.text, issuer=(await ctx.discovery()).issuer)
-            return
-    except (AuthorizeError, SignInError):
-        raise
-    except TokenlabError:
-        return  # the check is a courtesy; the browser will show what is wrong
-    found = _page_error(response.text)
-    if found is not None:
-        raise authorize_error(
-            found[0],
-            found[1],
-            profile=ctx.profile,
-            redirect_uri=request.redirect_uri,
-            response_type=request.response_type,
-        )
-    if response.status_code >= 400:
-        raise AuthorizeError(
-            f"the sign-in address answered HTTP {response.status_code} with an error page",
-            f"the redirect URI {request.redirect_uri} may not be registered exactly on the "
-            f"Trusted Application {ctx.profile.client_id!r} (ImpersonateLoginUrl), or the client "
-            "is unknown or disabled; open the address in a browser to read the page",
-            status=response.status_code,
-        )
-
-
-# -- the interactive part -------------------------------------------------------------------------

@@ -39,7 +39,7 @@ class FlowContext:
             if self._discovery is None:
                 self._discovery = await self.cache.discovery(self.client, self.authority)
                 for finding in support_findings(self._discovery, self.profile, self.flow):
-                    self.warn(finding)
+                    self.warn(finding, topic="authority")
             return self._discovery
 
     def publish(self, event: Event) -> None:
@@ -56,8 +56,10 @@ class FlowContext:
         """The flow's result, with every warning shown during the run."""
         return FlowResult(flow, self.profile.name, api_token, identity, tuple(self.findings), notes)
 
-    def warn(self, finding: Finding) -> None:
-        """A warning before or during a flow: kept for the result and shown at once."""
+    def warn(self, finding: Finding, *, topic: str = "flow") -> None:
+        """A warning before or during a flow: kept for the result and shown at once.
+
+        `topic` says what it concerns ("flow", "authority", "secrets", "token")."""
         self.findings.append(finding)
         self.publish(
             Notice(
@@ -66,7 +68,7 @@ class FlowContext:
                 message=finding.message,
                 hint=finding.hint,
                 remedy=finding.remedy,
-                topic="flow",
+                topic=topic,
             )
         )
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from tokenlab.core.errors import TokenlabError
+from tokenlab.core.errors import RemedyKind, TokenlabError, remedy
 from tokenlab.core.events import Notice, UserActionRequired
 from tokenlab.core.explain import TokenEndpointError
 from tokenlab.core.flows.base import FlowContext, keep_refresh_token
@@ -87,8 +87,9 @@ async def start_device_authorization(ctx: FlowContext, pacing: DevicePacing) -> 
     if not endpoint:
         raise DeviceFlowError(
             f"the identity service at {ctx.authority} offers no device authorization endpoint",
-            "use --paste: open the sign-in URL on any device and paste the redirect URL back "
-            "(or the loopback listener with `ssh -L`)",
+            "sign in with the code flow instead: open the sign-in address on any device and paste "
+            "the address the browser ends on (or use the loopback listener with `ssh -L`)",
+            remedy(RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY, ways=("paste",)),
         )
     form: dict[str, str] = {}
     if ctx.profile.scopes:
@@ -128,7 +129,8 @@ async def poll_for_token(
             await asyncio.sleep(max(left, 0))
             raise DeviceFlowError(
                 f"no approval within {ctx.options.wait_timeout:g} s",
-                f"approve sooner at {grant.url}, or wait longer (--wait SECONDS)",
+                f"approve sooner at {grant.url}, or wait longer",
+                remedy(RemedyKind.WAIT_LONGER, seconds=ctx.options.wait_timeout),
             )
         await asyncio.sleep(interval)
         try:
@@ -143,6 +145,7 @@ async def poll_for_token(
                         run_id=ctx.run_id,
                         level="info",
                         message=f"the identity service asked to poll slower: every {interval:g} s now",
+                        topic="flow",
                     )
                 )
             else:
@@ -158,6 +161,7 @@ async def poll_for_token(
 async def device_flow(ctx: FlowContext, pacing: DevicePacing | None = None) -> TokenSet:
     pacing = pacing or PACING
     grant = await start_device_authorization(ctx, pacing)
+    wait = ctx.options.wait_timeout
     ctx.publish(
         UserActionRequired(
             run_id=ctx.run_id,
@@ -165,6 +169,10 @@ async def device_flow(ctx: FlowContext, pacing: DevicePacing | None = None) -> T
             message=_instructions(grant),
             url=grant.url,
             user_code=grant.user_code,
+            verification_uri=grant.verification_uri,
+            verification_uri_complete=grant.verification_uri_complete,
+            # the wait ends when the code expires or this run stops waiting, whichever is first
+            deadline=time.time() + min(grant.expires_in or wait, wait),
         )
     )
     body = await poll_for_token(ctx, grant, pacing)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import parse_qsl, urlsplit
 
-from tokenlab.core.errors import TokenlabError
+from tokenlab.core.errors import RemedyKind, TokenlabError, remedy
 
 MAX_HEAD_BYTES = 16 * 1024
 MAX_BODY_BYTES = 64 * 1024  # a form_post carries a code, a state and an id_token: a few KiB
@@ -129,8 +129,9 @@ class LoopbackListener:
                 f"no sign-in answer reached {self.redirect_uri} within {timeout:g} s",
                 "if the browser showed an error page instead of coming back here, the most likely "
                 "cause is the redirect URI: it must be registered exactly on the Trusted "
-                "Application (ImpersonateLoginUrl); over SSH, forward the port (ssh -L) or use "
-                "--paste or --device",
+                "Application (ImpersonateLoginUrl); over SSH, forward the port (ssh -L), or finish "
+                "the sign-in another way",
+                remedy(RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY, ways=("paste", "device")),
             ) from None
 
     async def close(self) -> None:

@@ -7,10 +7,9 @@ read and nothing to decode. It is sent in exactly one header, `Authorization: Be
 
 from __future__ import annotations
 
-from tokenlab.core.errors import SecretMissingError
 from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.reference_tokens import TOKEN_TYPE, check_reference_token
-from tokenlab.core.secrets import ENV_VARS, SecretKind
+from tokenlab.core.secrets import ENV_VARS, SecretKind, missing_secret
 from tokenlab.core.token_set import FlowResult, TokenSet
 
 FLOW = "reference-token"
@@ -30,12 +29,12 @@ def reference_token(ctx: FlowContext) -> tuple[str, str]:
     if value is not None:
         value = value.strip()  # a pasted or exported value often ends with a newline
     if not value:
-        env_name = ENV_VARS[SecretKind.REFERENCE_TOKEN]
-        raise SecretMissingError(
-            f"profile {p.name!r} has no reference token",
-            f"store one with `tokenlab secret set {p.name} --kind reference-token`, set {env_name}, "
-            "or pass --secret-stdin; create it in the instance (a personal or service reference "
-            "token, enrt_...)",
+        raise missing_secret(
+            p.name,
+            SecretKind.REFERENCE_TOKEN,
+            what="reference token",
+            more="; create one in the instance first (a personal or service reference token, "
+            "enrt_...)",
         )
     ctx.secrets.redactor.add_known(value)
     return value, _SOURCES.get(where.source, where.source)
@@ -44,7 +43,7 @@ def reference_token(ctx: FlowContext) -> tuple[str, str]:
 async def run_reference_token(ctx: FlowContext) -> FlowResult:
     value, source = reference_token(ctx)
     for finding in check_reference_token(value):
-        ctx.warn(finding)
+        ctx.warn(finding, topic="token")
     token = TokenSet(
         access_token=value,
         token_type=TOKEN_TYPE,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tokenlab.core.errors import SecretMissingError
+from tokenlab.core.errors import RemedyKind, SecretMissingError, remedy
 from tokenlab.core.events import Notice
 from tokenlab.core.flows.base import FlowContext, keep_refresh_token
 from tokenlab.core.flows.token_endpoint import token_request
@@ -29,8 +29,9 @@ def stored_refresh_token(ctx: FlowContext) -> str:
         name = ctx.profile.name
         raise SecretMissingError(
             f"profile {name!r} has no refresh token",
-            f"sign in first (`tokenlab token --profile {name} --flow auth-code` or --flow device) "
-            "with the offline_access scope; the refresh token is kept in the keyring for later runs",
+            "sign in first with the offline_access scope (code or device flow); the refresh token "
+            "is kept in the keyring for later runs",
+            remedy(RemedyKind.SIGN_IN_FIRST, profile=name),
         )
     return token
 
@@ -72,6 +73,7 @@ async def ensure_fresh(
             run_id=ctx.run_id,
             level="info",
             message=f"the access token {'expired' if left <= 0 else f'expires in {left:.0f} s'}: refreshing it",
+            topic="flow",
         )
     )
     return await refresh(ctx, token.refresh_token)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from tokenlab.core.authority import Discovery
-from tokenlab.core.errors import TokenlabError
+from tokenlab.core.errors import RemedyKind, TokenlabError, remedy
 from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.token_endpoint import post_form
+from tokenlab.core.secrets import SecretKind
 
 FLOW = "revoke"
 
@@ -27,8 +28,12 @@ async def revoke(ctx: FlowContext, token: str, token_type_hint: str = "") -> Non
     if not endpoint:
         raise SessionEndpointError(
             f"the identity service at {ctx.authority} offers no revocation endpoint",
-            "the token stays valid until it expires; remove it from the keyring with "
-            f"`tokenlab secret rm {ctx.profile.name} --kind refresh-token`",
+            "the token stays valid until it expires; remove it from the keyring",
+            remedy(
+                RemedyKind.REMOVE_SECRET,
+                profile=ctx.profile.name,
+                kind=SecretKind.REFRESH_TOKEN.value,
+            ),
         )
     ctx.secrets.redactor.add_known(token)
     form = {"token": token}

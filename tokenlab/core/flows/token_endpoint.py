@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from tokenlab.core.errors import SecretMissingError, UsageError
+from tokenlab.core.errors import RemedyKind, SecretMissingError, UsageError, remedy
 from tokenlab.core.explain import TokenEndpointError, explain, read_answer
 from tokenlab.core.flows.base import FlowContext
-from tokenlab.core.secrets import SecretKind
+from tokenlab.core.secrets import SecretKind, missing_secret
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME_S = 60  # short: an assertion is single-use and only proves who we are
@@ -29,34 +29,54 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def load_signing_key(ctx: FlowContext) -> tuple[Any, str, dict[str, str]]:
-    """(private key, JWS alg, extra header) for private_key_jwt, from the profile's PEM files."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+def _profile_path_error(ctx: FlowContext, field: str, message: str, hint: str) -> UsageError:
+    fix = remedy(
+        RemedyKind.SET_PROFILE_FIELD, profile=ctx.profile.name, field=field, example="PATH"
+    )
+    return UsageError(message, hint, field=field, remedy=fix)
+
+
+def _private_key(ctx: FlowContext) -> Any:
+    """The profile's PEM private key, decrypted with its passphrase when it has one."""
+    from cryptography.hazmat.primitives import serialization
 
     p = ctx.profile
     try:
         pem = Path(p.key_path).expanduser().read_bytes()
     except OSError as exc:
-        raise UsageError(
-            f"cannot read the private key {p.key_path!r}: {exc.strerror}", "check --key PATH"
+        raise _profile_path_error(
+            ctx,
+            "key_path",
+            f"cannot read the private key {p.key_path!r}: {exc.strerror}",
+            "check the path of the profile's private key",
         ) from None
     passphrase = ctx.secrets.get(p.name, SecretKind.KEY_PASSPHRASE)
     try:
-        key = serialization.load_pem_private_key(
+        return serialization.load_pem_private_key(
             pem, password=passphrase.encode() if passphrase else None
         )
     except TypeError:
+        missing = missing_secret(p.name, SecretKind.KEY_PASSPHRASE)
         raise SecretMissingError(
             f"the private key {p.key_path!r} is encrypted and no passphrase was given",
-            f"store it with `tokenlab secret set {p.name} --kind key-passphrase` or set TOKENLAB_KEY_PASSPHRASE",
+            missing.hint,
+            missing.remedy,
         ) from None
     except ValueError:
         raise UsageError(
             f"cannot load the private key {p.key_path!r}: not a PEM private key, or the passphrase is wrong",
             "give a PEM private key (-----BEGIN PRIVATE KEY-----) and its passphrase if it has one",
         ) from None
+
+
+def load_signing_key(ctx: FlowContext) -> tuple[Any, str, dict[str, str]]:
+    """(private key, JWS alg, extra header) for private_key_jwt, from the profile's PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    p = ctx.profile
+    key = _private_key(ctx)
     if isinstance(key, rsa.RSAPrivateKey):
         alg = "RS256"
     elif isinstance(key, ec.EllipticCurvePrivateKey):
@@ -77,9 +97,11 @@ def load_signing_key(ctx: FlowContext) -> tuple[Any, str, dict[str, str]]:
         try:
             cert = x509.load_pem_x509_certificate(Path(p.cert_path).expanduser().read_bytes())
         except (OSError, ValueError) as exc:
-            raise UsageError(
+            raise _profile_path_error(
+                ctx,
+                "cert_path",
                 f"cannot load the certificate {p.cert_path!r}: {exc}",
-                "give a PEM certificate with --cert",
+                "give the path of a PEM certificate",
             ) from None
         header["x5t#S256"] = _b64url(cert.fingerprint(hashes.SHA256()))
     return key, alg, header

@@ -1,0 +1,52 @@
+"""Named instance profiles: the model, its validation, TOML both ways, and the store.
+
+A profile never holds a secret (those live in the keyring, see `secrets.py`); the only
+exception is a sandbox profile's *public* demo values, which are published by design.
+Hand-edited files are welcome: errors name the file, the line and the field, and tokenlab never
+overwrites a file it could not read.
+"""
+
+from tokenlab.core.profiles.model import (
+    AUTH_METHODS,
+    DEFAULT_AUTH_METHOD,
+    DEFAULT_SCOPES,
+    FIELD_BY_PATH,
+    FIELDS,
+    SCENARIOS,
+    SCHEMA_VERSION,
+    AuthMethod,
+    ProbeRequest,
+    Profile,
+    ProfileField,
+    Scenario,
+    TlsOptions,
+    new_profile,
+)
+from tokenlab.core.profiles.store import ProfileStore
+from tokenlab.core.profiles.summary import profile_summary
+from tokenlab.core.profiles.toml_io import from_toml, to_toml
+from tokenlab.core.profiles.validation import METHODS, check_name, validate
+
+__all__ = [
+    "AUTH_METHODS",
+    "DEFAULT_AUTH_METHOD",
+    "DEFAULT_SCOPES",
+    "FIELDS",
+    "FIELD_BY_PATH",
+    "METHODS",
+    "SCENARIOS",
+    "SCHEMA_VERSION",
+    "AuthMethod",
+    "ProbeRequest",
+    "Profile",
+    "ProfileField",
+    "ProfileStore",
+    "Scenario",
+    "TlsOptions",
+    "check_name",
+    "from_toml",
+    "new_profile",
+    "profile_summary",
+    "to_toml",
+    "validate",
+]
