@@ -11,7 +11,6 @@ import textwrap
 import time
 from typing import TYPE_CHECKING
 
-from tokenlab.core.inspection.claims import printable
 from tokenlab.core.errors import Remedy
 from tokenlab.core.events import (
     DoctorStepDone,
@@ -25,6 +24,7 @@ from tokenlab.core.events import (
     TokenIssued,
     UserActionRequired,
 )
+from tokenlab.core.inspection.claims import printable
 from tokenlab.core.report import STATUS_MARK
 from tokenlab.ui.remedies import render_remedy
 

@@ -132,6 +132,13 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
         r, f"raise the profile's timeout (now {r.get('seconds') or '?'} s)"
     ),
     RemedyKind.CHOOSE_ANOTHER_NAME: lambda r: f"choose a name other than {r.get('name')!r}",
+    RemedyKind.GIVE_SECRET_FOR_RUN: lambda r: (
+        f"no keyring here: set {r.get('env') or 'the TOKENLAB_ variable'} before starting the "
+        "console; a value kept for this run lives only until the console closes"
+    ),
+    RemedyKind.CREATE_PROFILE: lambda r: (
+        "create a profile (in a shell: tokenlab profiles add NAME), then press r to reload"
+    ),
     RemedyKind.GET_NEW_TOKEN: lambda r: f"press t for a new token for {_profile(r)}",
     RemedyKind.FIX_TRUSTED_APPLICATION: _trusted_application,
     RemedyKind.FIX_CLOCK: _clock,
