@@ -130,6 +130,7 @@ def test_demo_starts_the_sandbox_writes_profiles_and_opens_the_console(
         return 0
 
     monkeypatch.setattr("tokenlab.ui.launch.run_console", fake_console)
+    monkeypatch.setattr("tokenlab.ui.launch.require_terminal", lambda: None)  # pytest has none
     r = cli("demo")  # type: ignore[operator]
     assert r.code == 0, r.err
     url = seen["url"]

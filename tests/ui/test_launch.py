@@ -39,6 +39,8 @@ def test_without_a_terminal_the_console_is_one_line_on_stderr(
     assert b"\x1b" not in done.stderr + done.stdout
     assert len(err.splitlines()) == 1, err
     assert err.startswith("tokenlab: error: the console needs a terminal")
+    # refused before anything was started or written: no demo profile left behind
+    assert not list((tmp_path / "config").rglob("*.toml"))
 
 
 def test_only_a_terminal_on_both_ends_opens_the_console(tmp_path: Path) -> None:

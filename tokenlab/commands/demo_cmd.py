@@ -109,7 +109,9 @@ def _demo(args: argparse.Namespace, ctx: CommandContext) -> int:
             )
         return 0
     from tokenlab.sandbox import Sandbox
+    from tokenlab.ui.launch import require_terminal, run_console
 
+    require_terminal()  # before the sandbox starts or a profile is written: nothing to undo
     with contextlib.ExitStack() as stack:
         try:
             sandbox = stack.enter_context(Sandbox.running_in_thread(port=args.port))
@@ -119,6 +121,4 @@ def _demo(args: argparse.Namespace, ctx: CommandContext) -> int:
                 "pick another --port, or leave it out",
             ) from None
         write_demo_profiles(ctx.profiles, sandbox.url)
-        from tokenlab.ui.launch import run_console
-
         return run_console(ctx.profiles, ctx.secrets, title="demo", sandbox_url=sandbox.url)
