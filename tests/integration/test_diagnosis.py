@@ -22,7 +22,7 @@ from tokenlab.core.events import Bus
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
-from tokenlab.core.probe import probe
+from tokenlab.core.probing import probe
 from tokenlab.core.profiles import Profile
 from tokenlab.core.report import render, report_json
 from tokenlab.core.secrets import SecretKind, SecretStore
@@ -97,10 +97,10 @@ def hs256_with_public_key(idp: TestProvider, token: str, tmp: Path) -> str:
 
 
 CASES: dict[str, tuple[Callable[[TestProvider, Path], str], str]] = {
-    "expired": (lambda idp, _: idp.mint_token(expires_in=-600), "expired"),
+    "expired": (lambda idp, _: idp.mint_token(expires_in=-600), "token-expired"),
     "nbf in the future": (
         lambda idp, _: idp.mint_token({"nbf": int(time.time()) + 3600}),
-        "not-yet-valid",
+        "token-not-yet-valid",
     ),
     "wrong issuer": (
         lambda idp, _: idp.mint_token({"iss": "https://other.example/id"}),
@@ -111,13 +111,13 @@ CASES: dict[str, tuple[Callable[[TestProvider, Path], str], str]] = {
         "wrong-issuer",
     ),
     "wrong audience": (lambda idp, _: idp.mint_token({"aud": "SomeOtherAPI"}), "wrong-audience"),
-    "missing scope": (lambda idp, _: idp.mint_token({"scope": ["update"]}), "missing-scope"),
+    "missing scope": (lambda idp, _: idp.mint_token({"scope": ["update"]}), "insufficient-scope"),
     "bad signature": (lambda idp, _: tampered(idp.mint_token()), "bad-signature"),
-    "unknown kid": (lambda idp, _: unknown_kid(idp), "bad-signature"),
-    "alg none": (lambda idp, _: alg_none(idp.mint_token()), "bad-signature"),
+    "unknown kid": (lambda idp, _: unknown_kid(idp), "signing-key-unknown"),
+    "alg none": (lambda idp, _: alg_none(idp.mint_token()), "bad-algorithm"),
     "HS256 with the RSA public key": (
         lambda idp, tmp: hs256_with_public_key(idp, idp.mint_token(), tmp),
-        "bad-signature",
+        "bad-algorithm",
     ),
 }
 
@@ -157,7 +157,7 @@ async def test_revoked_reference_token_and_sign_in_redirect(sandbox: Sandbox) ->
     auto, store = sandbox_profile(sandbox, "demo-automation")
     store.remember(auto.name, SecretKind.REFERENCE_TOKEN, DEMO_REVOKED_REFERENCE_TOKEN)
     run = await run_doctor(auto, secrets=store, bus=Bus())
-    assert not run.diagnosis.api_ok and run.diagnosis.causes[0].key == "reference-token"
+    assert not run.diagnosis.api_ok and run.diagnosis.causes[0].key == "token-revoked"
     assert run.diagnosis.step("api-accepts").status == "fail"  # type: ignore[union-attr]
     svc, _ = sandbox_profile(sandbox, "demo-service-app")
     token = (await run_flow(svc, secrets=SecretStore(env={}), bus=Bus())).api_token.access_token
@@ -172,8 +172,7 @@ async def test_insufficient_scope_403_names_the_scope_and_where_to_allow_it(
     profile, store = sandbox_profile(sandbox, "demo-service-app", scopes=("read",))
     token = (await run_flow(profile, secrets=store, bus=Bus())).api_token.access_token
     causes = await diagnose(profile, token, method="POST")
-    run_causes = causes
-    assert run_causes[0] == "missing-scope"
+    assert causes[0] == "insufficient-scope"
 
 
 async def test_doctor_checklist_for_a_refused_token_request(sandbox: Sandbox) -> None:

@@ -110,6 +110,9 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
     RemedyKind.FIX_REQUEST: lambda r: (
         f"check the probe's {r.get('what', 'request')} (--path, --method, --header)"
     ),
+    RemedyKind.ASK_ADMINISTRATORS: lambda r: (
+        f"ask the instance's administrators about {r.get('about') or 'this failure'}"
+    ),
 }
 
 
