@@ -25,7 +25,7 @@ from tokenlab.core.diagnosis import (
 )
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Bus, DoctorStepDone, HttpExchange, new_run_id
-from tokenlab.core.explain import PROTOCOL_SCOPES
+from tokenlab.core.explain import LEGACY_SCOPES, PROTOCOL_SCOPES
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
@@ -63,7 +63,9 @@ async def check_issued_token(
     if decoded.kind != "jwt":
         return check_token(decoded, expected_issuer=profile.authority)
     if required_scopes is None:
-        required_scopes = tuple(s for s in profile.scopes if s not in PROTOCOL_SCOPES)
+        # protocol scopes never reach an API token; a legacy one is to be removed, not required
+        skip = (*PROTOCOL_SCOPES, *LEGACY_SCOPES)
+        required_scopes = tuple(s for s in profile.scopes if s not in skip)
     return await verify_token(
         decoded,
         client=client,

@@ -66,13 +66,6 @@ WORDINGS: tuple[Wording, ...] = (
     _w("bad-algorithm", JOSE, r'"alg" \(Algorithm\) Header Parameter (value )?not allowed'),
     _w("token-malformed", JOSE, r"Invalid Compact JWS|JWS Protected Header is invalid"),
     _w("token-malformed", JOSE, r"JWTs must use Compact JWS serialization"),
-    # jsonwebtoken / express-jwt
-    _w("token-expired", JSONWEBTOKEN, r"\bjwt expired\b"),
-    _w("token-not-yet-valid", JSONWEBTOKEN, r"\bjwt not active\b"),
-    _w("wrong-audience", JSONWEBTOKEN, r"\bjwt audience invalid\b"),
-    _w("wrong-issuer", JSONWEBTOKEN, r"\bjwt issuer invalid\b"),
-    _w("token-malformed", JSONWEBTOKEN, r"\bjwt malformed\b"),
-    _w("bad-algorithm", JSONWEBTOKEN, r"\binvalid algorithm\b"),
     # Spring Security (oauth2-resource-server, Nimbus)
     _w("token-expired", SPRING, r"\bJwt expired at\b"),
     _w("token-not-yet-valid", SPRING, r"\bJwt used before\b"),
@@ -82,6 +75,13 @@ WORDINGS: tuple[Wording, ...] = (
     _w("token-malformed", SPRING, r"\bmalformed token\b|\binvalid JWT serialization\b"),
     _w("token-malformed", SPRING, r"\bbearer token is malformed\b"),
     _w("bad-signature", SPRING, r"\binvalid signature\b"),
+    # jsonwebtoken / express-jwt (after Spring: "jwt expired" is in "Jwt expired at")
+    _w("token-expired", JSONWEBTOKEN, r"\bjwt expired\b"),
+    _w("token-not-yet-valid", JSONWEBTOKEN, r"\bjwt not active\b"),
+    _w("wrong-audience", JSONWEBTOKEN, r"\bjwt audience invalid\b"),
+    _w("wrong-issuer", JSONWEBTOKEN, r"\bjwt issuer invalid\b"),
+    _w("token-malformed", JSONWEBTOKEN, r"\bjwt malformed\b"),
+    _w("bad-algorithm", JSONWEBTOKEN, r"\binvalid algorithm\b"),
     # plain words: the sandbox, the test provider, and any server that says it its own way
     _w("token-revoked", PLAIN, r"\brevoked\b"),
     _w("reference-token-unknown", PLAIN, r"\breference token is unknown\b|\bunknown reference\b"),

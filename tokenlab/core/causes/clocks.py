@@ -97,7 +97,9 @@ def judge_clocks(
             f"({_WHO[name]} is {direction})"
         )
     else:
-        parts = ", ".join(f"{_of(n)} is {duration(v)} {_ahead(v)}" for n, v in readings[1:])
+        parts = ", ".join(
+            f"{_of(n)} is {duration(v)} {'ahead' if v > 0 else 'behind'}" for n, v in readings[1:]
+        )
         text = f"The clocks disagree: compared with this machine's, {parts}"
     return ClockJudgement(offsets, "", round(spread, 1), text)
 

@@ -10,9 +10,10 @@ import re
 from collections.abc import Callable
 
 from tokenlab.core.authority import classify
-from tokenlab.core.causes.evidence import Evidence, quote_scopes
+from tokenlab.core.causes.evidence import LEGACY_SCOPES, PROTOCOL_SCOPES, Evidence, quote_scopes
 from tokenlab.core.causes.model import ABNORMAL, CHECKED, Meaning, Rule, Test, Values
 from tokenlab.core.errors import Remedy, RemedyKind, remedy
+from tokenlab.core.urls import join_url
 
 
 def _new_token(e: Evidence, v: Values) -> Remedy:
@@ -46,8 +47,8 @@ def _send_in(what: str) -> Callable[[Evidence, Values], Remedy]:
 
 def _instance_authority(e: Evidence, v: Values) -> Remedy:
     url = e.profile.authority if e.profile is not None else ""
-    if url and classify(url) == "global":
-        url = ""  # the profile itself points at a global authority: derive it from the instance
+    if e.profile is not None and classify(url) == "global":
+        url = join_url(e.profile.instance, "id")  # the instance's own identity service
     return remedy(RemedyKind.FIX_AUTHORITY, url=url)
 
 
@@ -247,11 +248,18 @@ def check_text(e: Evidence, name: str) -> str:
     )
 
 
-def _missing_scope_values(e: Evidence) -> Values:
+def _missing_scopes(e: Evidence) -> tuple[str, ...]:
+    """What our scope check found missing; never a legacy or protocol scope (the preflight
+    says to remove those, so no cause may say to allow them)."""
     c = e.check("scope")
-    expected = tuple((c.expected if c else "").split())
+    expected = (c.expected if c else "").split()
     granted = (c.observed if c else "").split()
-    needed = tuple(s for s in expected if s not in granted) or expected
+    special = (*LEGACY_SCOPES, *PROTOCOL_SCOPES)
+    return tuple(s for s in expected if s not in granted and s not in special)
+
+
+def _missing_scope_values(e: Evidence) -> Values:
+    needed = _missing_scopes(e)
     return {
         "needed": " ".join(needed),
         "needed_list": " ".join(needed),
@@ -261,7 +269,11 @@ def _missing_scope_values(e: Evidence) -> Values:
 
 def _check_rule(name: str, key: str, status: str, strength: int) -> Rule:
     step = CHECK_STEPS.get(name)
-    test: Test = lambda e: e.check_is(name, status) and check_key(e, name) == key  # noqa: E731
+    test: Test = lambda e: (  # noqa: E731
+        e.check_is(name, status)
+        and check_key(e, name) == key
+        and (name != "scope" or bool(_missing_scopes(e)))
+    )
     return Rule(
         key,
         test,
