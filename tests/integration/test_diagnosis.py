@@ -132,6 +132,31 @@ async def test_the_first_cause_is_the_right_one(
     assert causes and causes[0] == expected, causes
 
 
+@pytest.mark.idp
+async def test_an_unrecognised_401_is_unexplained_and_lists_the_checks_that_passed(
+    idp: TestProvider,
+) -> None:
+    # the provider refuses an iat that is not a number in words no stack's reading names
+    profile, _ = idp_profile(idp, "service_basic", audience="DomainAPI")
+    claims = {"iat": "yesterday", "client_id": profile.client_id, "scope": list(profile.scopes)}
+    token = idp.mint_token(claims)
+    cache = AuthorityCache()
+    async with build_client(HttpOptions()) as client:
+        facts = RunFacts(profile=profile)
+        facts.authority = await inspect_authority(client, profile.authority, cache=cache)
+        facts.token = await check_issued_token(client, cache, profile, token)
+        facts.probe = await probe(client, profile, token)
+    assert facts.probe.verdict.kind == "invalid-token"
+    assert "claim 'iat' is invalid" in facts.probe.verdict.summary
+    causes = {c.key: c for c in checklist(facts).causes}
+    assert list(causes) == ["token-malformed", "invalid-token"]  # our own finding first
+    unexplained = causes["invalid-token"]
+    assert "unexplained" in unexplained.title
+    assert "our checks passed: format, algorithm, key_source, issuer, signature" in (
+        unexplained.evidence
+    )
+
+
 async def test_a_valid_token_passes_every_step(idp: TestProvider, sandbox: Sandbox) -> None:
     for profile, store in (
         idp_profile(idp, "service_basic"),

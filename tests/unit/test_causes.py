@@ -373,6 +373,18 @@ def test_our_scope_check_never_asks_to_allow_a_legacy_scope() -> None:
     assert cause.title == "The token lacks the scope update" and "DomainApi" not in cause.fix
 
 
+def test_a_secret_the_flow_masked_stays_masked_in_the_diagnosis() -> None:
+    from tokenlab.core.diagnosis import RunFacts, checklist
+
+    exc = explain(Answer(400, "invalid_client", "bad secret CANARY-s3cret", "json"),
+                  flow="client-credentials", client_id="c", scopes=(), public_client=False)  # fmt: skip
+    exc.description = exc.description.replace("CANARY-s3cret", "CANA…(13 chars)")  # as flows do
+    exc.message = exc.message.replace("CANARY-s3cret", "CANA…(13 chars)")
+    d = checklist(RunFacts(profile=PROFILE, flow_error=exc))
+    assert d.causes[0].key == "invalid-client"
+    assert "CANARY-s3cret" not in repr(d) and "CANA…(13 chars)" in d.causes[0].evidence
+
+
 def test_explain_carries_the_cause_and_its_remedy() -> None:
     exc = explain(Answer(400, "unauthorized_client", "", "json"), flow="client-credentials",
                   client_id="com.acme/app", scopes=("read",), public_client=False)  # fmt: skip

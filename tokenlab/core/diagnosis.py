@@ -10,7 +10,7 @@ is explained by at least one of them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,6 +18,7 @@ from tokenlab.core.causes import (
     Cause,
     ClockJudgement,
     Evidence,
+    TokenEndpointEvidence,
     judge_clocks,
     rank,
     token_clock_offset,
@@ -128,8 +129,13 @@ def clocks_of(facts: RunFacts, *, api: bool = True) -> ClockJudgement | None:
     return judge_clocks(authority=authority, api=api_skew)
 
 
-def _token_endpoint(facts: RunFacts) -> Any:
-    return getattr(facts.flow_error, "evidence", None)
+def _token_endpoint(facts: RunFacts) -> TokenEndpointEvidence | None:
+    """The refusal as the table reads it, with the error's words as the flow scrubbed them
+    (a provider may echo a secret in its description: the flow masks the error, not a copy)."""
+    evidence = getattr(facts.flow_error, "evidence", None)
+    if not isinstance(evidence, TokenEndpointEvidence) or facts.flow_error is None:
+        return None
+    return replace(evidence, description=getattr(facts.flow_error, "description", ""))
 
 
 def evidence_of(facts: RunFacts, *stages: str) -> Evidence:

@@ -1,21 +1,17 @@
-"""What the API's answer says: its status, its challenge, its own words, its body.
-
-A 401 is read through the API's words first (`api_words`); a 403 is "authenticated, but not
-allowed"; 404, 405, 400 and 5xx mean the token was accepted and the request failed.
+"""What the API's answer says when it is not a refusal of the token's validity: sign-in pages,
+redirects, HTML, a 403 ("authenticated, but not allowed"), 404, 405, 400 and 5xx (the token
+was accepted and the request failed). 401 refusals are read in `refusals`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from tokenlab.core.causes.api_words import read_words
 from tokenlab.core.causes.evidence import ApiEvidence, Evidence, quote_scopes
 from tokenlab.core.causes.model import (
-    CHECKED,
     CONTEXT,
     DIRECT,
     SPECIFIC,
-    UNEXPLAINED,
     Meaning,
     Rule,
     Test,
@@ -28,31 +24,13 @@ from tokenlab.core.errors import Remedy, RemedyKind, remedy
 ACCEPTS = ("api-accepts", "first-200")  # a refusal of the token fails both API steps
 ANSWERS = ("first-200",)  # the token was accepted; the answer is still not the seed's 200
 
-# Every cause key the API's words can name (api_words.WORDINGS), in one place.
-WORD_KEYS = (
-    "token-expired",
-    "token-not-yet-valid",
-    "token-no-expiry",
-    "wrong-issuer",
-    "wrong-audience",
-    "bad-signature",
-    "signing-key-unknown",
-    "bad-algorithm",
-    "wrong-token-type",
-    "token-malformed",
-    "token-revoked",
-    "reference-token-unknown",
-    "x-api-key-not-reference",
-    "wrong-scheme",
-)
 
-
-def _api(e: Evidence) -> ApiEvidence:
+def api_of(e: Evidence) -> ApiEvidence:
     assert e.api is not None  # every rule here checks it first
     return e.api
 
 
-def _status(*codes: int) -> Test:
+def status_is(*codes: int) -> Test:
     return lambda e: e.api is not None and e.api.status in codes
 
 
@@ -71,12 +49,12 @@ def said_text(api: ApiEvidence) -> str:
     return f"HTTP {api.status}{error}{words}{family}"
 
 
-def _said(e: Evidence) -> str:
-    return said_text(_api(e))
+def said(e: Evidence) -> str:
+    return said_text(api_of(e))
 
 
 def _sign_in_evidence(e: Evidence) -> str:
-    a = _api(e)
+    a = api_of(e)
     hops = f" after {a.redirects} redirect(s)" if a.redirects else ""
     final = f" (final status {a.status})" if a.status == 200 else ""
     return (
@@ -85,28 +63,17 @@ def _sign_in_evidence(e: Evidence) -> str:
 
 
 def _redirects_evidence(e: Evidence) -> str:
-    return f"more than {_api(e).redirects - 1} redirects, the last from {_api(e).url}"
+    return f"more than {api_of(e).redirects - 1} redirects, the last from {api_of(e).url}"
 
 
 def _html_evidence(e: Evidence) -> str:
-    a = _api(e)
+    a = api_of(e)
     title = f" ({a.body_title})" if a.body_title else ""
     return f"HTTP {a.status} with an HTML page{title}"
 
 
-def _missing_evidence(e: Evidence) -> str:
-    a = _api(e)
-    return "HTTP 401 with no token sent" + (", a Bearer challenge" if a.has_challenge else "")
-
-
-def _global_evidence(e: Evidence) -> str:
-    a = _api(e)
-    words = f'; the API said: "{a.said}"' if a.said else ""
-    return f"iss={a.token_issuer}: it never issues tokens for instance APIs{words}"
-
-
 def _scope_values(e: Evidence) -> Values:
-    a = _api(e)
+    a = api_of(e)
     needed = a.challenge_scopes
     return {
         "needed": " ".join(needed) or "(not named by the API)",
@@ -116,53 +83,27 @@ def _scope_values(e: Evidence) -> Values:
 
 
 def _scope_evidence(e: Evidence) -> str:
-    a = _api(e)
+    a = api_of(e)
     has = f"; the token has: {' '.join(a.token_scopes)}" if a.token_scopes else ""
     needs = f": the API needs {' '.join(a.challenge_scopes)}" if a.challenge_scopes else ""
     return f"HTTP {a.status} insufficient_scope for {a.method}{needs}{has}"
 
 
 def _business_evidence(e: Evidence) -> str:
-    b = _api(e).business
+    b = api_of(e).business
     assert b is not None
     parts = [f'"{b.message}"'] + [f"{k} {v}" for k, v in (("code", b.code), ("type", b.type)) if v]
     info = f"; info: {b.info}" if b.info else ""
-    return f"HTTP {_api(e).status}: {', '.join(parts)}{info}"
+    return f"HTTP {api_of(e).status}: {', '.join(parts)}{info}"
 
 
-def _no_reason_evidence(e: Evidence) -> str:
-    a = _api(e)
-    if a.challenge_error:
-        return f"HTTP 401 error={a.challenge_error}, with no description"
-    challenge = "" if a.has_challenge else " (no WWW-Authenticate challenge)"
-    return f"HTTP 401 with no reason given{challenge}"
-
-
-def _checks_passed(e: Evidence) -> str:
+def checks_passed(e: Evidence) -> str:
     if e.token is None:
         return ""
     passed = [c.name for c in e.token.checks if c.status == "pass"]
     skipped = [c.name for c in e.token.checks if c.status == "skip"]
     text = f"; our checks passed: {', '.join(passed) or 'none'}"
     return text + (f"; not checked: {', '.join(skipped)}" if skipped else "")
-
-
-def _unexplained_fix(e: Evidence, v: Values) -> str:
-    if e.token is None or not e.token.verified:
-        return (
-            "the API named no reason: check the token's issuer, expiry and signature against "
-            "the authority"
-        )
-    return (
-        "our checks found nothing wrong: the API may expect another issuer or audience, trust "
-        "other keys, or the token was revoked; the API's log of this request says which"
-    )
-
-
-def _unexplained_remedy(e: Evidence, v: Values) -> Remedy:
-    if e.token is None or not e.token.verified:
-        return remedy(RemedyKind.VERIFY_WITH_AUTHORITY)
-    return remedy(RemedyKind.ASK_ADMINISTRATORS, about="the API's log of this 401")
 
 
 def _all_checks_passed(e: Evidence) -> bool:
@@ -223,16 +164,6 @@ MEANINGS: dict[str, Meaning] = {
         "method and path",
         _fix_request("method"),
     ),
-    "invalid-token": Meaning(
-        "The API refused the token without saying why (an unexplained 401)",
-        _unexplained_fix,
-        _unexplained_remedy,
-    ),
-    "unauthorized": Meaning(
-        "The API refused the token and gave no reason (an unexplained 401)",
-        _unexplained_fix,
-        _unexplained_remedy,
-    ),
     "forbidden": Meaning(_forbidden_title, _forbidden_fix, _forbidden_remedy),
     "both-headers": Meaning(
         "The API refused a request with both Authorization and X-Api-Key",
@@ -277,41 +208,6 @@ MEANINGS: dict[str, Meaning] = {
 }
 
 
-def _sent_401(e: Evidence) -> bool:
-    return e.api is not None and e.api.status == 401 and e.api.token_sent
-
-
-def _refusal_words(e: Evidence) -> bool:
-    """A refusal whose words are about the token (a 401, or an invalid_token on any status)."""
-    return e.api is not None and (e.api.status == 401 or e.api.challenge_error == "invalid_token")
-
-
-def _says(key: str) -> Test:
-    return lambda e: _refusal_words(e) and key in _api(e).readings
-
-
-def _word_strength(key: str) -> Callable[[Evidence], int]:
-    # the first thing said ranks first when a description lists several failures
-    return lambda e: DIRECT - _api(e).readings.index(key)
-
-
-def _global_token(e: Evidence) -> bool:
-    return _api(e).global_issuer
-
-
-def _no_readings(e: Evidence) -> bool:
-    return not _api(e).readings
-
-
-def _reference(e: Evidence) -> bool:
-    return _api(e).reference_token
-
-
-def _explained_nothing(e: Evidence) -> bool:
-    a = _api(e)
-    return a.challenge_error == "invalid_token" or bool(a.said)
-
-
 def _user_type_values(e: Evidence) -> Values:
     return {"user_type": _user_type(e)}
 
@@ -321,17 +217,17 @@ def _community_user(e: Evidence) -> bool:
 
 
 def _business(e: Evidence) -> bool:
-    return _api(e).business is not None
+    return api_of(e).business is not None
 
 
 def _accepted(e: Evidence) -> bool:
     return e.api is not None and e.api.accepted
 
 
-def _rule(
+def api_rule(
     key: str,
     when: Test,
-    evidence: Callable[[Evidence], str] = _said,
+    evidence: Callable[[Evidence], str] = said,
     strength: int | Callable[[Evidence], int] = DIRECT,
     steps: tuple[str, ...] = ANSWERS,
     values: Callable[[Evidence], Values] | None = None,
@@ -340,96 +236,67 @@ def _rule(
 
 
 RULES: tuple[Rule, ...] = (
-    _rule(
+    api_rule(
         "sign-in-redirect",
         lambda e: e.api is not None and bool(e.api.sign_in),
         _sign_in_evidence,
         SPECIFIC,
         ACCEPTS,
     ),
-    _rule(
+    api_rule(
         "too-many-redirects",
         lambda e: e.api is not None and e.api.too_many_redirects,
         _redirects_evidence,
     ),
-    _rule(
+    api_rule(
         "html-not-json",
         all_of(
             _status_range(200, 300),
-            lambda e: _api(e).expects_json,
-            lambda e: _api(e).body_kind == "html",
-            lambda e: not _api(e).sign_in,
+            lambda e: api_of(e).expects_json,
+            lambda e: api_of(e).body_kind == "html",
+            lambda e: not api_of(e).sign_in,
         ),
         _html_evidence,
     ),
-    _rule("not-200", all_of(_accepted, lambda e: _api(e).status != 200), _said, CONTEXT),
-    _rule(
-        "token-missing",
-        all_of(_status(401), lambda e: not _api(e).token_sent),
-        _missing_evidence,
-        SPECIFIC,
-        ACCEPTS,
-    ),
-    _rule(
-        "global-authority", all_of(_sent_401, _global_token), _global_evidence, SPECIFIC, ACCEPTS
-    ),
-    *(
-        _rule(key, all_of(_sent_401, _says(key)), _said, _word_strength(key), ACCEPTS)
-        for key in WORD_KEYS
-    ),
-    _rule("token-revoked", all_of(_sent_401, _no_readings, _reference), _said, CHECKED, ACCEPTS),
-    _rule(
-        "invalid-token",
-        all_of(_sent_401, _no_readings, not_(_reference), _explained_nothing),
-        lambda e: _said(e) + _checks_passed(e),
-        UNEXPLAINED,
-        ACCEPTS,
-    ),
-    _rule(
-        "unauthorized",
-        all_of(_sent_401, _no_readings, not_(_reference), not_(_explained_nothing)),
-        lambda e: _no_reason_evidence(e) + _checks_passed(e),
-        UNEXPLAINED,
-        ACCEPTS,
-    ),
-    _rule(
+    api_rule("not-200", all_of(_accepted, lambda e: api_of(e).status != 200), said, CONTEXT),
+    api_rule(
         "insufficient-scope",
-        all_of(_status(403), lambda e: _api(e).insufficient_scope),
+        all_of(status_is(403), lambda e: api_of(e).insufficient_scope),
         _scope_evidence,
         DIRECT,
         ACCEPTS,
         _scope_values,
     ),
-    _rule(
+    api_rule(
         "forbidden",
-        all_of(_status(403), lambda e: not _api(e).insufficient_scope),
-        lambda e: _said(e) + _checks_passed(e),
+        all_of(status_is(403), lambda e: not api_of(e).insufficient_scope),
+        lambda e: said(e) + checks_passed(e),
         DIRECT,
         ACCEPTS,
     ),
-    _rule(
+    api_rule(
         "user-type",
-        all_of(_status(403), _community_user),
+        all_of(status_is(403), _community_user),
         lambda e: f"user_type={_user_type(e)}",
         SPECIFIC,
         ACCEPTS,
         _user_type_values,
     ),
-    _rule("both-headers", all_of(_status(400), lambda e: len(_api(e).credentials) > 1)),
-    _rule("bad-request", all_of(_status(400), lambda e: len(_api(e).credentials) <= 1)),
-    _rule("not-found", _status(404)),
-    _rule("method-not-allowed", _status(405)),
-    _rule("business-error", all_of(_status_range(500, 600), _business), _business_evidence),
-    _rule("server-error", all_of(_status_range(500, 600), not_(_business))),
-    _rule(
+    api_rule("both-headers", all_of(status_is(400), lambda e: len(api_of(e).credentials) > 1)),
+    api_rule("bad-request", all_of(status_is(400), lambda e: len(api_of(e).credentials) <= 1)),
+    api_rule("not-found", status_is(404)),
+    api_rule("method-not-allowed", status_is(405)),
+    api_rule("business-error", all_of(_status_range(500, 600), _business), _business_evidence),
+    api_rule("server-error", all_of(_status_range(500, 600), not_(_business))),
+    api_rule(
         "redirect",
         all_of(
             _status_range(300, 400),
-            lambda e: not _api(e).sign_in,
-            lambda e: not _api(e).too_many_redirects,
+            lambda e: not api_of(e).sign_in,
+            lambda e: not api_of(e).too_many_redirects,
         ),
     ),
-    _rule(
+    api_rule(
         "unexpected-status",
         lambda e: (
             e.api is not None
@@ -439,4 +306,4 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
-__all__ = ["MEANINGS", "RULES", "WORD_KEYS", "read_words", "said_text"]
+__all__ = ["MEANINGS", "RULES", "said_text"]

@@ -21,6 +21,7 @@ from tokenlab.core.causes.model import (
     all_of,
     not_,
 )
+from tokenlab.core.causes.token import check_key
 from tokenlab.core.errors import Remedy, RemedyKind, remedy
 
 TIME_KEYS = ("token-expired", "token-not-yet-valid")
@@ -39,8 +40,10 @@ ODD_FIX = {
 def _time_refusal(e: Evidence) -> bool:
     """The token was judged expired or not yet valid: by the API's words or by our check."""
     said = e.api is not None and any(k in TIME_KEYS for k in e.api.readings)
-    checked = e.check_is("expiry", "fail") or e.check_is("not_before", "fail")
-    return said or checked
+    return said or any(
+        e.check_is(name, "fail") and check_key(e, name) in TIME_KEYS
+        for name in ("expiry", "not_before")
+    )
 
 
 def _odd_server(e: Evidence) -> bool:

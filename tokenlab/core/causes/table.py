@@ -7,13 +7,14 @@ the token endpoint's explanation and the doctor's diagnosis all call it.
 
 from __future__ import annotations
 
-from tokenlab.core.causes import api, clock_rules, run, token, token_endpoint
+from tokenlab.core.causes import api, clock_rules, refusals, run, token, token_endpoint
 from tokenlab.core.causes.evidence import Evidence, common_values
 from tokenlab.core.causes.model import Cause, Meaning, Rule, fill
 
 MEANINGS: dict[str, Meaning] = {
     **token_endpoint.MEANINGS,
     **token.MEANINGS,
+    **refusals.MEANINGS,
     **api.MEANINGS,
     **run.MEANINGS,
     **clock_rules.MEANINGS,
@@ -21,6 +22,7 @@ MEANINGS: dict[str, Meaning] = {
 RULES: tuple[Rule, ...] = (
     *token_endpoint.RULES,
     *clock_rules.RULES,
+    *refusals.RULES,
     *api.RULES,
     *token.RULES,
     *run.RULES,

@@ -195,6 +195,7 @@ MEANINGS: dict[str, Meaning] = {
 }
 
 # Our own checks, by the key they point at. A check's reason may sharpen the key.
+_NOT_A_TIME = re.compile(r"\bis not a time\b")
 _UNKNOWN_KEY = re.compile(r"\bunknown key\b|\bnot in the authority's JWKS\b", re.IGNORECASE)
 
 
@@ -213,6 +214,11 @@ def check_key(e: Evidence, name: str) -> str:
         if e.check_is("algorithm", "fail"):
             return "bad-algorithm"
         return "signing-key-unknown" if _UNKNOWN_KEY.search(c.reason) else "bad-signature"
+    if name in ("expiry", "not_before", "issued_at") and c.status == "fail":
+        if c.observed == "absent":
+            return "token-no-expiry"  # only exp is required
+        if _NOT_A_TIME.search(c.reason):
+            return "token-malformed"
     return CHECK_KEYS.get(name, "token-check-failed")
 
 
@@ -221,7 +227,7 @@ CHECK_KEYS = {
     "algorithm": "bad-algorithm",
     "expiry": "token-expired",
     "not_before": "token-not-yet-valid",
-    "issued_at": "clock-skew",
+    "issued_at": "clock-skew",  # a future iat (a warning): the clocks disagree
     "audience": "wrong-audience",
     "type": "wrong-token-type",
     "scope": "insufficient-scope",
@@ -295,8 +301,9 @@ CHECK_RULES = (
     ("signature", "signing-key-unknown", "fail"),
     ("signature", "bad-signature", "fail"),
     ("expiry", "token-expired", "fail"),
+    ("expiry", "token-no-expiry", "fail"),
     ("not_before", "token-not-yet-valid", "fail"),
-    ("issued_at", "clock-skew", "fail"),
+    *((time, "token-malformed", "fail") for time in ("expiry", "not_before", "issued_at")),
     ("audience", "wrong-audience", "fail"),
     ("type", "wrong-token-type", "fail"),
     ("scope", "insufficient-scope", "fail"),

@@ -71,6 +71,25 @@ def _check_bounds(n: int, max_seconds: float) -> None:
         )
 
 
+async def _one(
+    client: httpx.AsyncClient,
+    profile: Profile,
+    token: TokenSet | str | None,
+    remaining: float,
+    overrides: dict[str, Any],
+) -> ProbeResult | TokenlabError | None:
+    """One probe within the time left: its result, the transport error, or None (time is up)."""
+    try:
+        async with asyncio.timeout(remaining):
+            return await probe(client, profile, token, **overrides)
+    except TimeoutError:
+        return None
+    except UsageError:
+        raise  # the request itself is wrong: every repeat would fail the same way
+    except TokenlabError as exc:
+        return exc
+
+
 async def repeat_probe(
     client: httpx.AsyncClient,
     profile: Profile,
@@ -100,21 +119,17 @@ async def repeat_probe(
             stopped = f"time limit of {max_seconds:g} s reached"
             break
         sent += 1
-        try:
-            async with asyncio.timeout(remaining):
-                result = await probe(client, profile, token, **overrides)
-        except TimeoutError:
+        result = await _one(client, profile, token, remaining, overrides)
+        if result is None:  # the time limit fell during the request
             statuses["timeout"] += 1
             verdicts["timeout"] += 1
             stopped = f"time limit of {max_seconds:g} s reached"
             break
-        except UsageError:
-            raise  # the request itself is wrong: every repeat would fail the same way
-        except TokenlabError as exc:
+        if isinstance(result, TokenlabError):  # no answer: the explained transport error
             statuses["error"] += 1
             verdicts["error"] += 1
-            if exc.message not in errors:
-                errors.append(exc.message)
+            if result.message not in errors:
+                errors.append(result.message)
             continue
         first = first or result
         statuses[str(result.status)] += 1

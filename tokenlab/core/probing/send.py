@@ -101,11 +101,7 @@ async def probe(
     value = _token_value(token)
     if value:
         redactor.add_known(value)  # a server that echoes the token must not print it back
-    method = (method or profile.probe.method).upper()
-    if not _METHOD.match(method):
-        raise ProbeError(f"{method[:20]!r} is not an HTTP method", "e.g. GET, POST, PATCH")
-    if not 0 <= max_redirects <= 20:
-        raise ProbeError(f"max_redirects {max_redirects} is out of range", "use 0..20")
+    method = _checked_method(method or profile.probe.method, max_redirects)
     url = probe_url(profile, path)
     content = profile.probe.body if body is None else body
     send = request_headers(profile, value, header, headers or {}, content)
@@ -143,6 +139,15 @@ async def probe(
         evidence=evidence,
         clock_skew_s=answered.clock_skew_s,
     )
+
+
+def _checked_method(method: str, max_redirects: int) -> str:
+    method = method.upper()
+    if not _METHOD.match(method):
+        raise ProbeError(f"{method[:20]!r} is not an HTTP method", "e.g. GET, POST, PATCH")
+    if not 0 <= max_redirects <= 20:
+        raise ProbeError(f"max_redirects {max_redirects} is out of range", "use 0..20")
+    return method
 
 
 def _answered(
