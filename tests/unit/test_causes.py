@@ -363,6 +363,21 @@ def test_a_protocol_scope_is_never_added_to_the_trusted_application(flow: str, k
     assert "offline_access" not in cause.remedy.get("scopes")
 
 
+def test_a_flow_warning_is_repeated_as_a_cause_never_contradicted() -> None:
+    from tokenlab.core.authority import Finding
+
+    warned = Finding("warning", "the scope 'DomainApi' is legacy and must not be used any more")
+    profile = Profile(name="p", instance="https://a", scenario="service-app",
+                      scopes=("read", "DomainApi"))  # fmt: skip
+    e = Evidence(profile=profile, warnings=(warned,), api=api(403, "", error=""), token=report())
+    found = {c.key: c for c in rank(e)}
+    assert list(found) == ["forbidden", "legacy-scope"]
+    assert "remove 'DomainApi'" in found["legacy-scope"].fix
+    r = found["legacy-scope"].remedy
+    assert r is not None and r.kind is RemedyKind.REQUEST_SCOPES and r.get("scopes") == ("read",)
+    assert "DomainApi" not in found["forbidden"].fix
+
+
 def test_our_scope_check_never_asks_to_allow_a_legacy_scope() -> None:
     legacy = Evidence(profile=PROFILE, token=report(required=("read", "DomainApi")))
     assert "insufficient-scope" not in keys(legacy)

@@ -159,6 +159,9 @@ def evidence_of(facts: RunFacts, *stages: str) -> Evidence:
         api=facts.probe.evidence if facts.probe is not None and "api" in wanted else None,
         token=facts.token if "token" in wanted else None,
         authority=facts.authority if "authority" in wanted else None,
+        warnings=tuple(f for f in facts.flow.findings if f.level == "warning")
+        if facts.flow is not None and "flow" in wanted
+        else (),
         errors=MappingProxyType(errors),
         clocks=clocks_of(facts, api="api" in wanted)
         if wanted & {"authority", "token", "api"}

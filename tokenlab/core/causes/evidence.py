@@ -17,7 +17,7 @@ from tokenlab.core.causes.clocks import ClockJudgement
 from tokenlab.core.errors import TokenlabError
 
 if TYPE_CHECKING:
-    from tokenlab.core.authority import AuthorityReport
+    from tokenlab.core.authority import AuthorityReport, Finding
     from tokenlab.core.claims import Check
     from tokenlab.core.profiles import Profile
     from tokenlab.core.tokens import TokenReport
@@ -124,6 +124,7 @@ class Evidence:
     api: ApiEvidence | None = None
     token: TokenReport | None = None  # our own checks of the token
     authority: AuthorityReport | None = None
+    warnings: tuple[Finding, ...] = ()  # what the flow warned about (legacy scope, plain http...)
     errors: Mapping[str, TokenlabError] = field(default_factory=lambda: MappingProxyType({}))
     clocks: ClockJudgement | None = None
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from tokenlab.core.authority import Finding
-from tokenlab.core.causes.evidence import Evidence
+from tokenlab.core.causes.evidence import LEGACY_SCOPES, PROTOCOL_SCOPES, Evidence
 from tokenlab.core.causes.model import (
     ABNORMAL,
     DIRECT,
@@ -247,6 +247,48 @@ AUTHORITY_RULES = (
     ),
 )
 
+# -- what the flow warned about: a cause beside a failure, never against the warning -------------
+
+# (words of the flow's warning, key): the same keys as the refusals they foretell.
+WARNINGS = (
+    (r"\bis legacy\b", "legacy-scope"),
+    (r"\bprotocol scopes\b", "protocol-scope"),
+    (r"\buses plain http\b", "plain-http"),
+    (r"\bglobal authority\b", "global-authority"),
+)
+
+
+def _warning(key: str) -> Callable[[Evidence], Finding | None]:
+    words = next(w for w, k in WARNINGS if k == key)
+    return lambda e: next((f for f in e.warnings if re.search(words, f.message)), None)
+
+
+def _warned_scope(special: tuple[str, ...]) -> Callable[[Evidence], Values]:
+    def values(e: Evidence) -> Values:
+        return {"scope": next((s for s in e.requested_scopes if s in special), "")}
+
+    return values
+
+
+def _warning_rule(key: str, values: Callable[[Evidence], Values] | None = None) -> Rule:
+    find = _warning(key)
+    return Rule(
+        key,
+        lambda e: find(e) is not None,
+        lambda e: f"the flow warned: {f.message}" if (f := find(e)) is not None else "",
+        ABNORMAL,
+        (),
+        values,
+    )
+
+
+WARNING_RULES = (
+    _warning_rule("legacy-scope", _warned_scope(LEGACY_SCOPES)),
+    _warning_rule("protocol-scope", _warned_scope(PROTOCOL_SCOPES)),
+    _warning_rule("plain-http"),
+    _warning_rule("global-authority"),
+)
+
 # -- the flow, the token check and the probe failing without an OAuth error or an answer ---------
 
 
@@ -340,4 +382,4 @@ FLOW_RULES = (
 )
 
 MEANINGS: dict[str, Meaning] = {**TRANSPORT_MEANINGS, **AUTHORITY_MEANINGS, **FLOW_MEANINGS}
-RULES: tuple[Rule, ...] = (*TRANSPORT_RULES, *AUTHORITY_RULES, *FLOW_RULES)
+RULES: tuple[Rule, ...] = (*TRANSPORT_RULES, *AUTHORITY_RULES, *WARNING_RULES, *FLOW_RULES)

@@ -79,7 +79,7 @@ def _without(scopes: tuple[str, ...], drop: tuple[str, ...]) -> tuple[str, ...]:
 
 def _request_without(drop: tuple[str, ...]) -> MakeRemedy:
     def make(e: Evidence, v: Values) -> Remedy:
-        kept = _without(_te(e).scopes, drop) or ("read", "update")
+        kept = _without(e.requested_scopes, drop) or ("read", "update")
         return remedy(RemedyKind.REQUEST_SCOPES, scopes=kept, profile=v.get("profile", ""))
 
     return make
