@@ -246,7 +246,7 @@ def test_doctor_command(cli: object, sandbox: Sandbox, tmp_path: Path) -> None:
     assert cli("demo", "--port", port, "--print-profiles").code == 0  # type: ignore[operator]
     r = cli("doctor", "--profile", "demo-service-app", "--report", str(tmp_path / "r.md"))  # type: ignore[operator]
     assert r.code == 0 and "OK: the API answered HTTP 200" in r.out, r.out + r.err
-    assert (tmp_path / "r.md").read_text().startswith("# tokenlab doctor: demo-service-app")
+    assert (tmp_path / "r.md").read_text().startswith("# Doctor report: demo-service-app")
     r = cli("doctor", "--profile", "demo-disabled", "--json")  # type: ignore[operator]
     assert r.code == 1 and json.loads(r.out)["diagnosis"]["api_ok"] is False
     r = cli("doctor", "--profile", "demo-service-app", "--report", str(tmp_path / "r.txt"))  # type: ignore[operator]

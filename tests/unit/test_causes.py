@@ -523,3 +523,32 @@ def test_no_cause_names_a_cli_flag_or_command() -> None:
         text = text_of(e)
         assert not re.search(r"(?<![\w-])--[a-z]|\btokenlab [a-z]", text), text
         assert "unknown)" not in text, text  # every template value was there
+
+
+CORE_FILES = [
+    "tokenlab/core/causes",
+    "tokenlab/core/probing",
+    "tokenlab/core/diagnosis.py",
+    "tokenlab/core/explain.py",
+    "tokenlab/core/doctor.py",
+    "tokenlab/core/report.py",
+]
+
+
+def test_no_string_in_these_core_modules_names_a_cli_flag_or_command() -> None:
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    paths = [p for f in CORE_FILES for p in sorted((root / f).rglob("*.py")) or [root / f]]
+    flag = re.compile(r"(?<![\w-])--[a-z]|\btokenlab [a-z]")
+    found = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and flag.search(node.value)
+            ):
+                found.append(f"{path.name}:{node.lineno}: {node.value[:60]!r}")
+    assert len(paths) > 15 and found == [], found

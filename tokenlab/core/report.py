@@ -158,13 +158,13 @@ def _md_head(doc: dict[str, Any]) -> list[str]:
     p = doc["profile"]
     ok = doc["diagnosis"]["api_ok"]
     return [
-        f"# tokenlab doctor: {p['name']}",
+        f"# Doctor report: {p['name']}",
         "",
         f"- verdict: **{'the API answered 200' if ok else 'the API did not answer 200'}**",
         f"- scenario: {p['scenario']}, client `{p['client_id'] or '-'}`, auth `{p['auth_method']}`",
         f"- authority: {p['authority']}",
         f"- API: {p['api']}",
-        f"- tokenlab {doc['tokenlab']}, {doc['created']}, run {doc['run_id']}",
+        f"- tokenlab/{doc['tokenlab']}, {doc['created']}, run {doc['run_id']}",
     ]
 
 

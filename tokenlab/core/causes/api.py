@@ -201,7 +201,7 @@ MEANINGS: dict[str, Meaning] = {
         _fix_request("api-url"),
     ),
     "unexpected-status": Meaning(
-        "The API answered HTTP {status}, which tokenlab does not expect here",
+        "The API answered HTTP {status}, which is not expected here",
         "see the body for what it means; check the probe's request",
         _fix_request("request"),
     ),

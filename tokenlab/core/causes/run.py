@@ -337,7 +337,7 @@ FLOW_MEANINGS = {
     "secret-missing": Meaning(
         "The flow needs a secret that is not stored",
         "store the secret this profile needs (the Trusted Application's client secret, or the "
-        "reference token) where tokenlab can read it",
+        "reference token) in the secret store or its environment variable",
         _error_remedy("flow", _secret_kind),
     ),
     "flow-failed": Meaning(

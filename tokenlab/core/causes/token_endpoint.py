@@ -240,8 +240,8 @@ MEANINGS: dict[str, Meaning] = {
         _new_token,
     ),
     "unknown-oauth-error": Meaning(
-        "The identity service refused with an error tokenlab does not know",
-        "this error is not one tokenlab knows; it is shown as it came",
+        "The identity service refused with an error not known here",
+        "this error is not one the platform's table lists; it is shown as it came",
         lambda e, v: remedy(RemedyKind.ASK_ADMINISTRATORS, about=f"the error {v.get('error')}"),
     ),
 }
