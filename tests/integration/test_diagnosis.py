@@ -22,7 +22,7 @@ from tokenlab.core.events import Bus
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
-from tokenlab.core.probe import probe
+from tokenlab.core.probing import probe
 from tokenlab.core.profiles import Profile
 from tokenlab.core.report import render, report_json
 from tokenlab.core.secrets import SecretKind, SecretStore
@@ -97,10 +97,10 @@ def hs256_with_public_key(idp: TestProvider, token: str, tmp: Path) -> str:
 
 
 CASES: dict[str, tuple[Callable[[TestProvider, Path], str], str]] = {
-    "expired": (lambda idp, _: idp.mint_token(expires_in=-600), "expired"),
+    "expired": (lambda idp, _: idp.mint_token(expires_in=-600), "token-expired"),
     "nbf in the future": (
         lambda idp, _: idp.mint_token({"nbf": int(time.time()) + 3600}),
-        "not-yet-valid",
+        "token-not-yet-valid",
     ),
     "wrong issuer": (
         lambda idp, _: idp.mint_token({"iss": "https://other.example/id"}),
@@ -111,13 +111,13 @@ CASES: dict[str, tuple[Callable[[TestProvider, Path], str], str]] = {
         "wrong-issuer",
     ),
     "wrong audience": (lambda idp, _: idp.mint_token({"aud": "SomeOtherAPI"}), "wrong-audience"),
-    "missing scope": (lambda idp, _: idp.mint_token({"scope": ["update"]}), "missing-scope"),
+    "missing scope": (lambda idp, _: idp.mint_token({"scope": ["update"]}), "insufficient-scope"),
     "bad signature": (lambda idp, _: tampered(idp.mint_token()), "bad-signature"),
-    "unknown kid": (lambda idp, _: unknown_kid(idp), "bad-signature"),
-    "alg none": (lambda idp, _: alg_none(idp.mint_token()), "bad-signature"),
+    "unknown kid": (lambda idp, _: unknown_kid(idp), "signing-key-unknown"),
+    "alg none": (lambda idp, _: alg_none(idp.mint_token()), "bad-algorithm"),
     "HS256 with the RSA public key": (
         lambda idp, tmp: hs256_with_public_key(idp, idp.mint_token(), tmp),
-        "bad-signature",
+        "bad-algorithm",
     ),
 }
 
@@ -130,6 +130,31 @@ async def test_the_first_cause_is_the_right_one(
     profile, _ = idp_profile(idp, "service_basic", audience="DomainAPI")
     causes = await diagnose(profile, make(idp, tmp_path))
     assert causes and causes[0] == expected, causes
+
+
+@pytest.mark.idp
+async def test_an_unrecognised_401_is_unexplained_and_lists_the_checks_that_passed(
+    idp: TestProvider,
+) -> None:
+    # the provider refuses an iat that is not a number in words no stack's reading names
+    profile, _ = idp_profile(idp, "service_basic", audience="DomainAPI")
+    claims = {"iat": "yesterday", "client_id": profile.client_id, "scope": list(profile.scopes)}
+    token = idp.mint_token(claims)
+    cache = AuthorityCache()
+    async with build_client(HttpOptions()) as client:
+        facts = RunFacts(profile=profile)
+        facts.authority = await inspect_authority(client, profile.authority, cache=cache)
+        facts.token = await check_issued_token(client, cache, profile, token)
+        facts.probe = await probe(client, profile, token)
+    assert facts.probe.verdict.kind == "invalid-token"
+    assert "claim 'iat' is invalid" in facts.probe.verdict.summary
+    causes = {c.key: c for c in checklist(facts).causes}
+    assert list(causes) == ["token-malformed", "invalid-token"]  # our own finding first
+    unexplained = causes["invalid-token"]
+    assert "unexplained" in unexplained.title
+    assert "our checks passed: format, algorithm, key_source, issuer, signature" in (
+        unexplained.evidence
+    )
 
 
 async def test_a_valid_token_passes_every_step(idp: TestProvider, sandbox: Sandbox) -> None:
@@ -157,7 +182,7 @@ async def test_revoked_reference_token_and_sign_in_redirect(sandbox: Sandbox) ->
     auto, store = sandbox_profile(sandbox, "demo-automation")
     store.remember(auto.name, SecretKind.REFERENCE_TOKEN, DEMO_REVOKED_REFERENCE_TOKEN)
     run = await run_doctor(auto, secrets=store, bus=Bus())
-    assert not run.diagnosis.api_ok and run.diagnosis.causes[0].key == "reference-token"
+    assert not run.diagnosis.api_ok and run.diagnosis.causes[0].key == "token-revoked"
     assert run.diagnosis.step("api-accepts").status == "fail"  # type: ignore[union-attr]
     svc, _ = sandbox_profile(sandbox, "demo-service-app")
     token = (await run_flow(svc, secrets=SecretStore(env={}), bus=Bus())).api_token.access_token
@@ -172,8 +197,7 @@ async def test_insufficient_scope_403_names_the_scope_and_where_to_allow_it(
     profile, store = sandbox_profile(sandbox, "demo-service-app", scopes=("read",))
     token = (await run_flow(profile, secrets=store, bus=Bus())).api_token.access_token
     causes = await diagnose(profile, token, method="POST")
-    run_causes = causes
-    assert run_causes[0] == "missing-scope"
+    assert causes[0] == "insufficient-scope"
 
 
 async def test_doctor_checklist_for_a_refused_token_request(sandbox: Sandbox) -> None:
@@ -222,7 +246,7 @@ def test_doctor_command(cli: object, sandbox: Sandbox, tmp_path: Path) -> None:
     assert cli("demo", "--port", port, "--print-profiles").code == 0  # type: ignore[operator]
     r = cli("doctor", "--profile", "demo-service-app", "--report", str(tmp_path / "r.md"))  # type: ignore[operator]
     assert r.code == 0 and "OK: the API answered HTTP 200" in r.out, r.out + r.err
-    assert (tmp_path / "r.md").read_text().startswith("# tokenlab doctor: demo-service-app")
+    assert (tmp_path / "r.md").read_text().startswith("# Doctor report: demo-service-app")
     r = cli("doctor", "--profile", "demo-disabled", "--json")  # type: ignore[operator]
     assert r.code == 1 and json.loads(r.out)["diagnosis"]["api_ok"] is False
     r = cli("doctor", "--profile", "demo-service-app", "--report", str(tmp_path / "r.txt"))  # type: ignore[operator]

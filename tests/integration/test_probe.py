@@ -1,4 +1,4 @@
-"""`core/probe.py` against both real targets: the test provider's resource server and the sandbox."""
+"""`core/probing` against both real targets: the test provider's resource server and the sandbox."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from tokenlab.core.events import Bus, HttpExchange
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
-from tokenlab.core.probe import ProbeResult, probe, repeat_probe
+from tokenlab.core.probing import ProbeResult, probe, repeat_probe
 from tokenlab.core.profiles import ProbeRequest, Profile, ProfileStore
 from tokenlab.core.redact import Redactor
 from tokenlab.core.secrets import SecretStore
@@ -260,9 +260,20 @@ async def test_sandbox_expired_token(isolated_sandbox: Sandbox) -> None:
     token = await token_for(profile, store)
     isolated_sandbox.clock.advance(3700)
     async with build_client(HttpOptions()) as c:
-        result = await probe(c, profile, token)
+        # a token given as text: its age is unknown, so the API's "expired" stands
+        result = await probe(c, profile, token.access_token)
+        # the token set this run received a moment ago: the API's clock must be ahead
+        fresh = await probe(c, profile, token)
     assert result.status == 401 and result.verdict.kind == "token-expired"
     assert result.challenges[0].error == "invalid_token"
+    assert "this machine's clock and the API's differ by 62 min" in result.verdict.summary
+    assert fresh.status == 401 and fresh.verdict.kind == "clock-skew"
+    assert "The API's clock is 62 min ahead of this machine's and the authority's" in (
+        fresh.verdict.causes[0].title
+    )
+    assert [c.key for c in fresh.verdict.causes[:2]] == ["clock-skew", "token-expired"]
+    assert fresh.verdict.remedy is not None and fresh.verdict.remedy.get("clock") == "api"
+    assert 3600 < fresh.verdict.remedy.get("offset_s") < 3800
 
 
 async def test_sandbox_global_authority_token_is_named(
@@ -702,7 +713,7 @@ async def test_transport_failures_raise_the_explained_error() -> None:
 
 
 def test_percentile_is_nearest_rank() -> None:
-    from tokenlab.core.probe import percentile
+    from tokenlab.core.probing import percentile
 
     values = [float(v) for v in range(1, 101)]
     assert percentile(values, 50) == 50 and percentile(values, 95) == 95
@@ -710,7 +721,7 @@ def test_percentile_is_nearest_rank() -> None:
 
 
 def test_the_command_mirrors_the_core_bounds() -> None:
-    from tokenlab.core import probe as core_probe
+    from tokenlab.core import probing as core_probe
     from tokenlab.core.reference_tokens import PREFIX
 
     assert probe_cmd.MAX_REPEAT == core_probe.MAX_REPEAT

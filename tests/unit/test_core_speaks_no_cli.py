@@ -13,8 +13,6 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 import tokenlab.core
 from tests.support.cli_words import cli_vocabulary
 
@@ -24,18 +22,6 @@ CORE = Path(tokenlab.core.__file__).parent
 # they belong to curl, not to tokenlab, and are allowed there only.
 CURL_FLAGS = frozenset({"--data-urlencode", "--data-raw", "--header", "--request", "--user"})
 CURL_MODULE = CORE / "curl.py"
-
-# Files other helpers of issue 8 edit at the same time (tokens, claims, probe, diagnosis are made
-# neutral there; id_token.py says "see `tokenlab authority`", report.py titles its Markdown
-# "# tokenlab doctor: NAME"). The lead removes the xfail mark below once they are merged.
-OTHERS_FIXING = {
-    "tokens.py",
-    "claims.py",
-    "probe.py",
-    "diagnosis.py",
-    "id_token.py",
-    "report.py",
-}
 
 
 def _docstrings(tree: ast.AST) -> set[int]:
@@ -112,17 +98,6 @@ def test_the_search_finds_cli_words_where_they_are() -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="tokens.py, claims.py, probe.py, diagnosis.py (and id_token.py, report.py) are edited "
-    "by other helpers of issue 8 at the same time; remove this mark after merging them",
-)
 def test_no_core_string_names_a_cli_flag_or_command() -> None:
     found = cli_words_in_core()
-    assert found == [], "\n".join(found)
-
-
-def test_only_the_files_other_helpers_are_fixing_still_speak_cli() -> None:
-    """Everything outside the files being edited elsewhere is neutral already (never xfails)."""
-    found = [e for e in cli_words_in_core() if Path(e.split(":", 1)[0]).name not in OTHERS_FIXING]
     assert found == [], "\n".join(found)

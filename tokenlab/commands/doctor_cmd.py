@@ -46,6 +46,7 @@ def _report_format(path: str) -> str:
 def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     import asyncio
 
+    from tokenlab.commands.remedies import hint_with_remedy
     from tokenlab.commands.token_cmd import flow_options, read_stdin_secret
     from tokenlab.commands.trace import TracePrinter
     from tokenlab.core.doctor import run_doctor
@@ -67,11 +68,12 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     )
     doc = report_json(run, ctx.secrets.redactor)
     if args.report:
-        write_private_file(Path(args.report).expanduser(), render(doc, fmt, ctx.secrets.redactor))
+        text = render(doc, fmt, ctx.secrets.redactor, hint_with_remedy)
+        write_private_file(Path(args.report).expanduser(), text)
         ctx.stderr.write(f"report written to {args.report}\n")
     if args.json:
         ctx.json(doc)
     else:
-        for line in checklist_lines(run):
+        for line in checklist_lines(run, hint_with_remedy):
             ctx.out(line)
     return EXIT_OK if run.diagnosis.api_ok else EXIT_FAILURE

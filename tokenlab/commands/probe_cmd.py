@@ -15,11 +15,11 @@ from tokenlab.commands.token_cmd import add_flow_options
 from tokenlab.core.errors import EXIT_FAILURE, EXIT_OK, TokenlabError, UsageError
 
 if TYPE_CHECKING:  # the probe's machinery (httpx, flows) loads only when the command runs
-    from tokenlab.core.probe import ProbeResult, RepeatResult
+    from tokenlab.core.probing import ProbeResult, RepeatResult
     from tokenlab.core.profiles import Profile
     from tokenlab.core.token_set import TokenSet
 
-# Mirrors of tokenlab.core.probe's bounds, kept here so `--help` needs no heavy import.
+# Mirrors of tokenlab.core.probing's bounds, kept here so `--help` needs no heavy import.
 MAX_REPEAT = 1000
 MAX_REPEAT_SECONDS = 600.0
 REFERENCE_PREFIX = "enrt_"
@@ -160,7 +160,7 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
 async def _probe(args: argparse.Namespace, ctx: CommandContext, profile: Profile) -> int:
     from tokenlab.core.events import new_run_id
     from tokenlab.core.http import HttpOptions, build_client
-    from tokenlab.core.probe import probe, repeat_probe
+    from tokenlab.core.probing import probe, repeat_probe
 
     try:
         token, source = await _get_token(args, ctx, profile)
@@ -171,7 +171,11 @@ async def _probe(args: argparse.Namespace, ctx: CommandContext, profile: Profile
             error = (
                 explanation_json(exc)
                 if isinstance(exc, TokenEndpointError)
-                else {"message": exc.message, "hint": exc.hint}
+                else {
+                    "message": exc.message,
+                    "hint": exc.hint,
+                    "remedy": exc.remedy.to_json() if exc.remedy else None,
+                }
             )
             ctx.json({"ok": False, "stage": "token", "error": error})
         raise
@@ -247,10 +251,15 @@ def print_result(
             ctx.out(f"    {line[:LINE_CHARS]}" + ("…" if len(line) > LINE_CHARS else ""))
         if len(lines) > BODY_LINES:
             ctx.out(f"    … {len(lines) - BODY_LINES} more lines (--json shows more)")
+    from tokenlab.commands.remedies import hint_with_remedy
+
     verdict = r.verdict
     ctx.out(f"{'OK' if verdict.ok else 'FAIL'} [{verdict.kind}] {verdict.summary}")
-    if verdict.hint:
-        ctx.out(f"hint: {verdict.hint}")
+    hint = hint_with_remedy(verdict.hint, verdict.remedy)
+    if hint:
+        ctx.out(f"hint: {hint}")
+    for other in verdict.causes[1:] if verbose else ():
+        ctx.out(f"  or [{other.key}] {other.title}: {hint_with_remedy(other.fix, other.remedy)}")
 
 
 def print_repeat(ctx: CommandContext, r: RepeatResult, source: str) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tokenlab.core.errors import Remedy, RemedyKind
+from tokenlab.core.errors import CLOCK_WORDS, Remedy, RemedyKind
 
 _WAY_FLAGS = {"paste": "--paste", "device": "--device", "loopback": "--flow auth-code"}
 
@@ -166,11 +166,16 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
     RemedyKind.FIX_CLOCK: lambda r: (
         f"sync this machine's clock (NTP), then {_check_again(r)}"
         if r.get("clock") in ("this-machine", "")
-        else f"the {r.get('clock')}'s clock is off: tell the instance's administrators, "
-        f"then {_check_again(r)}"
+        else f"{CLOCK_WORDS.get(r.get('clock'), 'a clock')} is off: tell the instance's "
+        f"administrators, then {_check_again(r)}"
     ),
     RemedyKind.FIX_REQUEST: lambda r: (
         f"check the probe's {r.get('what', 'request')} (--path, --method, --header)"
+    ),
+    RemedyKind.ASK_ADMINISTRATORS: lambda r: (
+        f"ask the instance's administrators about {r.get('about') or 'this failure'}, and give "
+        f"them the report of `tokenlab doctor --profile {r.get('profile') or 'NAME'} "
+        "--report report.md`"
     ),
 }
 

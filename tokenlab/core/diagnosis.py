@@ -1,32 +1,59 @@
-"""The seed's "Validate the token" checklist, and the most likely cause of a 401 or 403.
+"""The seed's "Validate the token" checklist, step by step, and the causes of what failed.
 
 Inputs are what a run gathered (authority report, flow result or error, token report, probe);
 each may be missing because an earlier step failed, and the checklist says so step by step.
+Each stage has its own step function, so the doctor can publish steps as soon as they are known;
+the causes come from the one table (`tokenlab.core.causes`), and every failed or abnormal step
+is explained by at least one of them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
-from tokenlab.core.errors import TokenlabError
+from tokenlab.core.causes import (
+    Cause,
+    ClockJudgement,
+    Evidence,
+    TokenEndpointEvidence,
+    judge_clocks,
+    rank,
+    token_clock_offset,
+)
+from tokenlab.core.causes.model import UNEXPLAINED, lower_first
+from tokenlab.core.errors import Remedy, TokenlabError
 
 if TYPE_CHECKING:
     from tokenlab.core.authority import AuthorityReport
-    from tokenlab.core.inspection.checks import Check
     from tokenlab.core.inspection.token_report import TokenReport
-    from tokenlab.core.probe import ProbeResult
+    from tokenlab.core.probing import ProbeResult
     from tokenlab.core.profiles import Profile
     from tokenlab.core.token_set import FlowResult
 
 StepStatus = Literal["pass", "warn", "fail", "skip"]
 
+AUTHORITY_TITLE = "The authority answers and is the instance identity service"
+APP_TITLE = "The Trusted Application is usable"
+ISSUED_TITLE = "A token is issued"
+ACCEPTS_TITLE = "The API accepts it"
+FIRST_200_TITLE = "The first request returns HTTP 200"
 # Steps 4-7: what the token says, each from these checks of its `TokenReport`.
 TOKEN_STEPS = (
     ("issuer", "Its issuer matches the instance identity service", ("issuer",)),
     ("signature", "Its signature is valid", ("algorithm", "signature")),
     ("time", "It is not expired and the clock is right", ("expiry", "not_before", "issued_at")),
     ("scopes", "The needed scopes are granted", ("scope",)),
+)
+STEP_KEYS = (
+    "authority",
+    "trusted-app",
+    "token-issued",
+    *(key for key, _, _ in TOKEN_STEPS),
+    "api-accepts",
+    "first-200",
 )
 
 
@@ -37,32 +64,23 @@ class Step:
     status: StepStatus
     evidence: str
     hint: str = ""
+    remedy: Remedy | None = None
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "title": self.title,
             "status": self.status,
             "evidence": self.evidence,
             "hint": self.hint,
+            "remedy": self.remedy.to_json() if self.remedy else None,
         }
-
-
-@dataclass(frozen=True)
-class Cause:
-    key: str
-    title: str
-    evidence: str
-    fix: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"key": self.key, "title": self.title, "evidence": self.evidence, "fix": self.fix}
 
 
 @dataclass(frozen=True)
 class Diagnosis:
     steps: tuple[Step, ...]
-    causes: tuple[Cause, ...] = ()  # most likely first; only when something failed
+    causes: tuple[Cause, ...] = ()  # most likely first; whenever a step failed or warned
 
     @property
     def api_ok(self) -> bool:
@@ -96,11 +114,129 @@ class RunFacts:
     probe_error: TokenlabError | None = None
 
 
-def _check_step(
-    report: TokenReport | None, key: str, title: str, names: tuple[str, ...], skip_reason: str
-) -> Step:
-    if report is None:
-        return Step(key, title, "skip", skip_reason)
+# -- the evidence, for the table of causes -------------------------------------------------------
+
+
+def clocks_of(facts: RunFacts, *, api: bool = True) -> ClockJudgement | None:
+    """This machine's clock, the authority's (its Date, else a fresh token's iat), the API's."""
+    authority = facts.authority.clock_skew_s if facts.authority is not None else None
+    if authority is None and facts.flow is not None and facts.token is not None:
+        from tokenlab.core.inspection.claims import as_time
+
+        iat = as_time(facts.token.token.claims.get("iat"))
+        authority = token_clock_offset(iat, facts.flow.api_token.issued_at)
+    api_skew = facts.probe.clock_skew_s if api and facts.probe is not None else None
+    return judge_clocks(authority=authority, api=api_skew)
+
+
+def _token_endpoint(facts: RunFacts) -> TokenEndpointEvidence | None:
+    """The refusal as the table reads it, with the error's words as the flow scrubbed them
+    (a provider may echo a secret in its description: the flow masks the error, not a copy)."""
+    evidence = getattr(facts.flow_error, "evidence", None)
+    if not isinstance(evidence, TokenEndpointEvidence) or facts.flow_error is None:
+        return None
+    return replace(evidence, description=getattr(facts.flow_error, "description", ""))
+
+
+def evidence_of(facts: RunFacts, *stages: str) -> Evidence:
+    """The evidence of the given stages ("authority", "flow", "token", "api"; none: all)."""
+    wanted = set(stages or ("authority", "flow", "token", "api"))
+    errors = {
+        stage: error
+        for stage, error, part in (
+            ("authority", facts.authority_error, "authority"),
+            ("flow", facts.flow_error, "flow"),
+            ("token", facts.token_error, "token"),
+            ("probe", facts.probe_error, "api"),
+        )
+        if error is not None and part in wanted
+    }
+    te = _token_endpoint(facts)
+    return Evidence(
+        profile=facts.profile,
+        flow=facts.flow.flow if facts.flow is not None else (te.flow if te is not None else ""),
+        token_endpoint=te if "flow" in wanted else None,
+        api=facts.probe.evidence if facts.probe is not None and "api" in wanted else None,
+        token=facts.token if "token" in wanted else None,
+        authority=facts.authority if "authority" in wanted else None,
+        warnings=tuple(f for f in facts.flow.findings if f.level == "warning")
+        if facts.flow is not None and "flow" in wanted
+        else (),
+        errors=MappingProxyType(errors),
+        clocks=clocks_of(facts, api="api" in wanted)
+        if wanted & {"authority", "token", "api"}
+        else None,
+    )
+
+
+def _explained(step: Step, evidence: Evidence) -> Step:
+    """A failed or warned step carries the fix and remedy of its most likely cause."""
+    if step.status not in ("fail", "warn"):
+        return step
+    cause = next((c for c in rank(evidence) if step.key in c.steps), None)
+    if cause is None:
+        return step
+    return Step(step.key, step.title, step.status, step.evidence, cause.fix, cause.remedy)
+
+
+# -- the steps, one function per stage --------------------------------------------------------
+
+
+def authority_steps(facts: RunFacts) -> tuple[Step, ...]:
+    """1. The authority answers and is the instance identity service."""
+    a = facts.authority
+    if facts.profile.scenario == "automation":
+        why = "automation sends a reference token: no identity service is asked"
+        step = Step("authority", AUTHORITY_TITLE, "skip", why)
+    elif facts.authority_error is not None:
+        step = Step("authority", AUTHORITY_TITLE, "fail", facts.authority_error.message)
+    elif a is not None:
+        errors = [f for f in a.findings if f.level == "error"]
+        warnings = [f for f in a.findings if f.level == "warning"]
+        if errors:
+            step = Step("authority", AUTHORITY_TITLE, "fail", errors[0].message)
+        elif a.kind != "instance" or warnings:
+            what = warnings[0].message if warnings else f"{a.authority} is classified {a.kind}"
+            step = Step("authority", AUTHORITY_TITLE, "warn", what)
+        else:
+            what = f"{a.authority}: issuer matches, {len(a.keys)} signing key(s)"
+            step = Step("authority", AUTHORITY_TITLE, "pass", what)
+    else:
+        step = Step("authority", AUTHORITY_TITLE, "skip", "not checked")
+    return (_explained(step, evidence_of(facts, "authority")),)
+
+
+def flow_steps(facts: RunFacts) -> tuple[Step, ...]:
+    """2. The Trusted Application is usable; 3. a token is issued."""
+    error = facts.flow_error
+    if facts.flow is not None:
+        t = facts.flow.api_token
+        life = f", expires in {t.expires_in} s" if t.expires_in is not None else ""
+        scope = " ".join(t.scope) or "-"
+        issued = f"{t.token_type} token via {facts.flow.flow}{life}; scope {scope}"
+        if facts.profile.scenario == "automation":
+            app = Step("trusted-app", APP_TITLE, "skip", "no Trusted Application is involved")
+        else:
+            app = Step("trusted-app", APP_TITLE, "pass", "the token endpoint issued a token")
+        return app, Step("token-issued", ISSUED_TITLE, "pass", issued)
+    if error is None:
+        return (
+            Step("trusted-app", APP_TITLE, "skip", "no flow ran"),
+            Step("token-issued", ISSUED_TITLE, "skip", "no flow ran"),
+        )
+    evidence = evidence_of(facts, "flow")
+    if _token_endpoint(facts) is not None:
+        code = getattr(error, "error", "") or f"HTTP {getattr(error, 'status', '')}"
+        refused = f"refused: {code}"
+        app = Step("trusted-app", APP_TITLE, "fail", error.message, error.hint, error.remedy)
+        return app, _explained(Step("token-issued", ISSUED_TITLE, "fail", refused), evidence)
+    return (
+        Step("trusted-app", APP_TITLE, "skip", "the token endpoint was not asked"),
+        _explained(Step("token-issued", ISSUED_TITLE, "fail", error.message), evidence),
+    )
+
+
+def _check_step(report: TokenReport, key: str, title: str, names: tuple[str, ...]) -> Step:
     checks = [c for c in (report.check(n) for n in names) if c is not None]
     if not checks:
         return Step(key, title, "skip", "not checked for this kind of token")
@@ -112,343 +248,95 @@ def _check_step(
             return Step(key, title, "fail" if status == "fail" else "warn", evidence)
     if all(c.status == "skip" for c in checks):
         return Step(key, title, "skip", checks[0].reason)
-    return Step(
-        key,
-        title,
-        "pass",
-        "; ".join(f"{c.observed}" for c in checks if c.status == "pass" and c.observed),
+    seen = "; ".join(f"{c.observed}" for c in checks if c.status == "pass" and c.observed)
+    return Step(key, title, "pass", seen)
+
+
+def _token_step(facts: RunFacts, key: str, title: str, names: tuple[str, ...]) -> Step:
+    report = facts.token
+    if report is None:
+        why = facts.token_error.message if facts.token_error else "no token to check"
+        return Step(key, title, "fail" if facts.token_error else "skip", why)
+    if report.token.kind == "reference":
+        intro = report.check("introspection")
+        why = intro.reason if intro else "a reference token is opaque: only the API can check it"
+        return Step(key, title, "skip", why)
+    step = _check_step(report, key, title, names)
+    clocks = clocks_of(facts, api=False)
+    if key == "time" and step.status == "pass" and clocks is not None and clocks.off:
+        return Step(key, title, "warn", f"{step.evidence}; but {lower_first(clocks.text)}")
+    return step
+
+
+def token_steps(facts: RunFacts) -> tuple[Step, ...]:
+    """4.-7. What the token says: issuer, signature, times (and clocks), scopes."""
+    evidence = evidence_of(facts, "token")
+    return tuple(
+        _explained(_token_step(facts, key, title, names), evidence)
+        for key, title, names in TOKEN_STEPS
     )
 
 
-def checklist(facts: RunFacts) -> Diagnosis:
-    p = facts.profile
-    steps: list[Step] = []
-    automation = p.scenario == "automation"
-
-    # 1. the authority answers and is the instance identity service
-    title = "The authority answers and is the instance identity service"
-    if automation:
-        steps.append(
-            Step(
-                "authority",
-                title,
-                "skip",
-                "automation sends a reference token: no identity service is asked",
-            )
-        )
-    elif facts.authority_error is not None:
-        steps.append(
-            Step(
-                "authority",
-                title,
-                "fail",
-                facts.authority_error.message,
-                facts.authority_error.hint,
-            )
-        )
-    elif facts.authority is not None:
-        a = facts.authority
-        errors = [f for f in a.findings if f.level == "error"]
-        warnings = [f for f in a.findings if f.level == "warning"]
-        if errors:
-            steps.append(Step("authority", title, "fail", errors[0].message, errors[0].hint))
-        elif a.kind != "instance" or warnings:
-            what = warnings[0] if warnings else None
-            steps.append(
-                Step(
-                    "authority",
-                    title,
-                    "warn",
-                    what.message if what else f"{a.authority} is classified {a.kind}",
-                    what.hint if what else "",
-                )
-            )
-        else:
-            steps.append(
-                Step(
-                    "authority",
-                    title,
-                    "pass",
-                    f"{a.authority}: issuer matches, {len(a.keys)} signing key(s)",
-                )
-            )
-    else:
-        steps.append(Step("authority", title, "skip", "not checked"))
-
-    # 2. the Trusted Application is usable; 3. a token is issued
-    from tokenlab.core.explain import TokenEndpointError
-
-    app_title = "The Trusted Application is usable"
-    issued_title = "A token is issued"
-    if facts.flow is not None:
-        t = facts.flow.api_token
-        steps.append(
-            Step(
-                "trusted-app",
-                app_title,
-                "pass" if not automation else "skip",
-                "the token endpoint issued a token"
-                if not automation
-                else "no Trusted Application is involved",
-            )
-        )
-        life = f", expires in {t.expires_in} s" if t.expires_in is not None else ""
-        steps.append(
-            Step(
-                "token-issued",
-                issued_title,
-                "pass",
-                f"{t.token_type} token via {facts.flow.flow}{life}; scope {' '.join(t.scope) or '-'}",
-            )
-        )
-    elif isinstance(facts.flow_error, TokenEndpointError):
-        e = facts.flow_error
-        steps.append(Step("trusted-app", app_title, "fail", e.message, e.hint))
-        steps.append(
-            Step("token-issued", issued_title, "fail", f"refused: {e.error or f'HTTP {e.status}'}")
-        )
-    elif facts.flow_error is not None:
-        other = facts.flow_error
-        steps.append(Step("trusted-app", app_title, "skip", "the token endpoint was not asked"))
-        steps.append(Step("token-issued", issued_title, "fail", other.message, other.hint))
-    else:
-        steps.append(Step("trusted-app", app_title, "skip", "no flow ran"))
-        steps.append(Step("token-issued", issued_title, "skip", "no flow ran"))
-
-    # 4.-7. what the token says
-    from tokenlab.core.authority import CLOCK_SKEW_WARNING_S
-
-    report = facts.token
-    no_token = facts.token_error.message if facts.token_error else "no token to check"
-    opaque: str | None = None  # a reference token: why none of these can be checked
-    if report is not None and report.token.kind == "reference":
-        intro = report.check("introspection")
-        opaque = (
-            intro.reason
-            if intro
-            else "a reference token is opaque: only the API or introspection can check it"
-        )
-    skew = facts.authority.clock_skew_s if facts.authority else None
-    for key, step_title, names in TOKEN_STEPS:
-        if opaque is not None:
-            steps.append(Step(key, step_title, "skip", opaque))
-            continue
-        step = _check_step(report, key, step_title, names, no_token)
-        if (
-            key == "time"
-            and step.status == "pass"
-            and skew is not None
-            and abs(skew) > CLOCK_SKEW_WARNING_S
-        ):
-            step = Step(
-                key,
-                step_title,
-                "warn",
-                f"{step.evidence}; but the clocks differ by {skew:+.0f} s",
-                "sync this machine's clock (NTP)",
-            )
-        steps.append(step)
-
-    # 8. the API accepts it; 9. the first request returns 200
-    accepts_title = "The API accepts it"
-    first_title = "The first request returns HTTP 200"
+def api_steps(facts: RunFacts) -> tuple[Step, ...]:
+    """8. The API accepts it; 9. the first request returns HTTP 200."""
     pr = facts.probe
-    if pr is not None:
-        v = pr.verdict
-        # every other refusal verdict is judged from a 401 or 403
-        if pr.status in (401, 403) or v.kind == "sign-in-redirect":
-            steps.append(
-                Step("api-accepts", accepts_title, "fail", f"HTTP {pr.status}: {v.summary}", v.hint)
-            )
-        else:
-            steps.append(Step("api-accepts", accepts_title, "pass", f"HTTP {pr.status}"))
-        if v.ok and pr.status == 200:
-            steps.append(
-                Step(
-                    "first-200",
-                    first_title,
-                    "pass",
-                    f"HTTP 200 from {pr.final_url} in {pr.elapsed_ms:.0f} ms",
-                )
-            )
-        else:
-            steps.append(
-                Step("first-200", first_title, "fail", f"HTTP {pr.status}: {v.summary}", v.hint)
-            )
-    else:
+    evidence = evidence_of(facts)
+    if pr is None:
         why = facts.probe_error.message if facts.probe_error else "no token to send"
-        hint = facts.probe_error.hint if facts.probe_error else ""
         status: StepStatus = "fail" if facts.probe_error else "skip"
-        steps.append(Step("api-accepts", accepts_title, status, why, hint))
-        steps.append(
-            Step("first-200", first_title, "fail" if facts.probe_error else "skip", why, hint)
+        steps = (
+            Step("api-accepts", ACCEPTS_TITLE, status, why),
+            Step("first-200", FIRST_200_TITLE, status, why),
         )
-
-    causes = likely_causes(facts) if any(s.status == "fail" for s in steps) else []
-    return Diagnosis(tuple(steps), tuple(causes))
-
-
-def _failed(report: TokenReport | None, name: str) -> Check | None:
-    if report is None:
-        return None
-    c = report.check(name)
-    return c if c is not None and c.status == "fail" else None
-
-
-_REFUSAL_TITLES = {
-    "invalid_client": "The Trusted Application is unknown or disabled, or the secret is wrong",
-    "unauthorized_client": "The Trusted Application may not use this flow (access mode or system user)",
-    "invalid_scope": "A requested scope is not allowed on the Trusted Application",
-    "invalid_grant": "The identity service refused the grant (code, PKCE or refresh token)",
-}
+        return tuple(_explained(s, evidence) for s in steps)
+    v = pr.verdict
+    said = f"HTTP {pr.status}: {v.summary}"
+    refused = pr.status in (401, 403) or v.kind == "sign-in-redirect"
+    accepts = Step("api-accepts", ACCEPTS_TITLE, "fail" if refused else "pass",
+                   said if refused else f"HTTP {pr.status}")  # fmt: skip
+    if v.ok and pr.status == 200:
+        done = f"HTTP 200 from {pr.final_url} in {pr.elapsed_ms:.0f} ms"
+        first = Step("first-200", FIRST_200_TITLE, "pass", done)
+    else:
+        first = Step("first-200", FIRST_200_TITLE, "fail", said)
+    return _explained(accepts, evidence), _explained(first, evidence)
 
 
-def likely_causes(facts: RunFacts) -> list[Cause]:
-    """The candidates for what went wrong, the most likely first (the seed: issuer, app, scopes)."""
-    p = facts.profile
-    report = facts.token
-    pr = facts.probe
-    causes: list[Cause] = []
+STAGES: tuple[Callable[[RunFacts], tuple[Step, ...]], ...] = (
+    authority_steps,
+    flow_steps,
+    token_steps,
+    api_steps,
+)
 
-    def add(key: str, title: str, evidence: str, fix: str) -> None:
-        if all(c.key != key for c in causes):
-            causes.append(Cause(key, title, evidence, fix))
 
-    challenge_error = ""
-    challenge_text = ""
-    missing_scopes: tuple[str, ...] = ()
-    if pr is not None:
-        missing_scopes = pr.verdict.missing_scopes
-        for ch in pr.challenges:
-            challenge_error = challenge_error or str(ch.params.get("error", ""))
-            challenge_text += " " + str(ch.params.get("error_description", ""))
-    challenge_text = challenge_text.lower()
+def checklist(facts: RunFacts) -> Diagnosis:
+    steps = tuple(step for stage in STAGES for step in stage(facts))
+    return Diagnosis(steps, diagnose(facts, steps))
 
-    # An opaque reference token: only the API can judge it, so its 401 means the token itself.
-    reference = report is not None and report.token.kind == "reference"
-    if (reference or p.scenario == "automation") and pr is not None and pr.status == 401:
-        add(
-            "reference-token",
-            "The reference token is revoked, expired or unknown",
-            f"the API said: {challenge_text.strip() or pr.verdict.summary}",
-            "create a new reference token in the instance and store it with "
-            "`tokenlab secret set NAME --kind reference-token`",
-        )
-    # A token from the global authority: the seed's central warning.
-    from tokenlab.core.authority import classify
 
-    issuer_fail = _failed(report, "issuer")
-    token_iss = str(report.token.claims.get("iss", "")) if report is not None else ""
-    if (
-        (token_iss and classify(token_iss) == "global")
-        or (pr is not None and pr.verdict.kind == "global-authority")
-        or classify(p.authority) == "global"
-    ):
-        add(
-            "global-authority",
-            "The token comes from a global authority",
-            f"iss={token_iss or p.authority}: global authorities sign people in but never issue tokens for instance APIs",
-            "get the token from the instance identity service, https://{instance}/id (set the profile's authority to it, or leave it derived)",
-        )
-    if issuer_fail is not None or "issuer" in challenge_text:
-        evidence = (
-            f"{issuer_fail.reason} (iss={issuer_fail.observed}, expected {issuer_fail.expected})"
-            if issuer_fail
-            else f"the API said: {challenge_text.strip()}"
-        )
-        add(
-            "wrong-issuer",
-            "The token's issuer is not the instance identity service",
-            evidence,
-            "request the token from exactly the instance's authority; the API compares iss exactly (a trailing slash counts)",
-        )
-    expiry = _failed(report, "expiry")
-    if expiry is not None or "expired" in challenge_text:
-        add(
-            "expired",
-            "The token has expired",
-            expiry.reason if expiry else f"the API said: {challenge_text.strip()}",
-            "get a new token (tokenlab token), or refresh it; check this machine's clock",
-        )
-    nbf = _failed(report, "not_before")
-    if nbf is not None:
-        add(
-            "not-yet-valid",
-            "The token is not valid yet (nbf in the future)",
-            nbf.reason,
-            "check the clocks of this machine and the identity service (NTP)",
-        )
-    audience = _failed(report, "audience")
-    if audience is not None or "audience" in challenge_text:
-        add(
-            "wrong-audience",
-            "The token is for another audience",
-            audience.reason if audience else f"the API said: {challenge_text.strip()}",
-            f"ask for the API's scopes (read/update) so the token is issued for it; expected audience {p.audience or 'DomainAPI'}",
-        )
-    signature = _failed(report, "signature") or _failed(report, "algorithm")
-    if signature is not None or "signature" in challenge_text:
-        add(
-            "bad-signature",
-            "The token's signature does not verify",
-            signature.reason if signature else f"the API said: {challenge_text.strip()}",
-            "the token was changed or signed by another authority: get a fresh one from the instance identity service",
-        )
-    scope = _failed(report, "scope")
-    if missing_scopes or challenge_error == "insufficient_scope" or scope is not None:
-        scopes = " ".join(missing_scopes) or (scope.expected if scope else "")
-        app = (
-            f"the Trusted Application {p.client_id!r}" if p.client_id else "the Trusted Application"
-        )
-        add(
-            "missing-scope",
-            f"The token lacks the scope {scopes}".rstrip(),
-            f"HTTP {pr.status} insufficient_scope"
-            if pr is not None and pr.status == 403
-            else "the token's scope claim",
-            f"allow {scopes or 'it'} in {app}'s Scope list and request it (profile scopes: {' '.join(p.scopes) or 'none'})",
-        )
-    if pr is not None and pr.verdict.kind == "sign-in-redirect":
-        add(
-            "sign-in-redirect",
-            "The request was sent to a sign-in page",
-            pr.verdict.summary,
-            "call the API base (https://{instance}/api/domain/odata/) with an Authorization header, not a web page URL",
-        )
-    if pr is not None and pr.status == 403 and report is not None:
-        user_type = report.token.claims.get("user_type")
-        if user_type and user_type not in ("Internal", "internal"):
-            add(
-                "user-type",
-                f"The user type {user_type!r} may not call this API",
-                f"user_type={user_type}",
-                "community (external) users get identity tokens only; sign in as an internal user",
-            )
-    if facts.flow_error is not None and facts.flow is None and not causes:
-        add(
-            "token-endpoint",
-            _REFUSAL_TITLES.get(getattr(facts.flow_error, "error", ""), "No token was issued"),
-            facts.flow_error.message,
-            facts.flow_error.hint,
-        )
-    # the seed's fallback list when nothing more specific was found
-    if pr is not None and pr.status in (401, 403) and not causes:
-        add(
-            "check-issuer",
-            "Check the identity authority (issuer)",
-            f"HTTP {pr.status}",
-            f"the token must come from {p.authority}",
-        )
-        add(
-            "check-app",
-            "Check the Trusted Application configuration",
-            f"HTTP {pr.status}",
-            "enabled, the right access mode (interactive/service), the required scopes",
-        )
-        add(
-            "check-scopes",
-            "Check the granted scopes",
-            f"HTTP {pr.status}",
-            "read for GET, update for writes",
-        )
-    return causes
+def diagnose(facts: RunFacts, steps: tuple[Step, ...]) -> tuple[Cause, ...]:
+    """The causes, most likely first; every failed or warned step is explained by one."""
+    abnormal = [s for s in steps if s.status in ("fail", "warn")]
+    if not abnormal:
+        return ()
+    causes = list(rank(evidence_of(facts)))
+    for step in abnormal:
+        if not any(step.key in c.steps for c in causes):
+            causes.append(_unexplained_step(step))
+    return tuple(causes)
+
+
+def _unexplained_step(step: Step) -> Cause:
+    """The last resort, so that no failed step stands without a cause: the step's own words."""
+    title = f"{step.title}: {'no' if step.status == 'fail' else 'not quite'}"
+    fix = step.hint or "see the step's evidence and the exchanges of this run"
+    return Cause(
+        f"{step.key}-{step.status}",
+        title,
+        step.evidence,
+        fix,
+        step.remedy,
+        (step.key,),
+        UNEXPLAINED,
+    )

@@ -2,7 +2,8 @@
 
 Every step runs even when an earlier one failed where that still tells something (the probe
 needs a token; the token checks need a token; the rest always run), so the checklist shows the
-whole picture, not only the first failure.
+whole picture, not only the first failure. Each checklist step is published (`DoctorStepDone`)
+as soon as its stage is done, so a screen can fill the checklist in live.
 """
 
 from __future__ import annotations
@@ -11,10 +12,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tokenlab.core.authority import AuthorityCache, inspect_authority
-from tokenlab.core.diagnosis import Diagnosis, RunFacts, checklist
+from tokenlab.core.diagnosis import (
+    STEP_KEYS,
+    Diagnosis,
+    RunFacts,
+    Step,
+    api_steps,
+    authority_steps,
+    diagnose,
+    flow_steps,
+    token_steps,
+)
 from tokenlab.core.errors import TokenlabError
-from tokenlab.core.events import Bus, HttpExchange, new_run_id
-from tokenlab.core.explain import PROTOCOL_SCOPES
+from tokenlab.core.events import Bus, DoctorStepDone, HttpExchange, new_run_id
+from tokenlab.core.explain import LEGACY_SCOPES, PROTOCOL_SCOPES
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
@@ -54,7 +65,9 @@ async def check_issued_token(
     if decoded.kind != "jwt":
         return check_token(decoded, expected_issuer=profile.authority)
     if required_scopes is None:
-        required_scopes = tuple(s for s in profile.scopes if s not in PROTOCOL_SCOPES)
+        # protocol scopes never reach an API token; a legacy one is to be removed, not required
+        skip = (*PROTOCOL_SCOPES, *LEGACY_SCOPES)
+        required_scopes = tuple(s for s in profile.scopes if s not in skip)
     return await verify_token(
         decoded,
         client=client,
@@ -66,6 +79,32 @@ async def check_issued_token(
     )
 
 
+class _StepPublisher:
+    """Publishes each checklist step once, in order, and keeps what it published."""
+
+    def __init__(self, bus: Bus, run_id: str) -> None:
+        self.bus = bus
+        self.run_id = run_id
+        self.steps: list[Step] = []
+
+    def __call__(self, steps: tuple[Step, ...]) -> None:
+        for step in steps:
+            self.steps.append(step)
+            self.bus.publish(
+                DoctorStepDone(
+                    run_id=self.run_id,
+                    key=step.key,
+                    title=step.title,
+                    status=step.status,
+                    evidence=step.evidence,
+                    hint=step.hint,
+                    remedy=step.remedy,
+                    index=len(self.steps),
+                    total=len(STEP_KEYS),
+                )
+            )
+
+
 async def run_doctor(
     profile: Profile,
     *,
@@ -75,24 +114,15 @@ async def run_doctor(
     options: FlowOptions | None = None,
     header: str = "authorization",
 ) -> DoctorRun:
-    from tokenlab.core.probe import probe
-
     run_id = new_run_id()
     facts = RunFacts(profile=profile)
-    cache = AuthorityCache()
+    publish = _StepPublisher(bus, run_id)
     with bus.collect(HttpExchange) as exchanges:
         http = HttpOptions.from_profile(profile)
         async with build_client(http, bus=bus, run_id=run_id, redactor=secrets.redactor) as client:
-            if profile.scenario != "automation":
-                try:
-                    facts.authority = await inspect_authority(
-                        client,
-                        profile.authority,
-                        cache=cache,
-                        allow_insecure=profile.allow_insecure,
-                    )
-                except TokenlabError as exc:
-                    facts.authority_error = exc
+            cache = AuthorityCache()
+            await _check_authority(client, cache, facts)
+            publish(authority_steps(facts))
             try:
                 facts.flow = await run_flow(
                     profile,
@@ -106,20 +136,53 @@ async def run_doctor(
                 )
             except TokenlabError as exc:
                 facts.flow_error = exc
-            if facts.flow is not None:
-                token = facts.flow.api_token
-                try:
-                    facts.token = await check_issued_token(
-                        client, cache, profile, token.access_token
-                    )
-                except TokenlabError as exc:
-                    facts.token_error = exc
-                try:
-                    facts.probe = await probe(
-                        client, profile, token, header=header, redactor=secrets.redactor
-                    )
-                except TokenlabError as exc:
-                    facts.probe_error = exc
+            publish(flow_steps(facts))
+            await _check_token(client, cache, facts)
+            publish(token_steps(facts))
+            await _probe(client, facts, header, secrets)
+            publish(api_steps(facts))
+    steps = tuple(publish.steps)
+    diagnosis = Diagnosis(steps, diagnose(facts, steps))
     return DoctorRun(
-        facts, checklist(facts), [e for e in exchanges if isinstance(e, HttpExchange)], run_id
+        facts, diagnosis, [e for e in exchanges if isinstance(e, HttpExchange)], run_id
     )
+
+
+async def _check_authority(
+    client: httpx.AsyncClient, cache: AuthorityCache, facts: RunFacts
+) -> None:
+    profile = facts.profile
+    if profile.scenario == "automation":
+        return
+    try:
+        facts.authority = await inspect_authority(
+            client, profile.authority, cache=cache, allow_insecure=profile.allow_insecure
+        )
+    except TokenlabError as exc:
+        facts.authority_error = exc
+
+
+async def _check_token(client: httpx.AsyncClient, cache: AuthorityCache, facts: RunFacts) -> None:
+    if facts.flow is None:
+        return
+    try:
+        facts.token = await check_issued_token(
+            client, cache, facts.profile, facts.flow.api_token.access_token
+        )
+    except TokenlabError as exc:
+        facts.token_error = exc
+
+
+async def _probe(
+    client: httpx.AsyncClient, facts: RunFacts, header: str, secrets: SecretStore
+) -> None:
+    from tokenlab.core.probing import probe
+
+    if facts.flow is None:
+        return
+    try:
+        facts.probe = await probe(
+            client, facts.profile, facts.flow.api_token, header=header, redactor=secrets.redactor
+        )
+    except TokenlabError as exc:
+        facts.probe_error = exc

@@ -40,7 +40,16 @@ class RemedyKind(StrEnum):
     GET_NEW_TOKEN = "get-new-token"  # profile
     FIX_TRUSTED_APPLICATION = "fix-trusted-application"  # client_id, setting, value
     FIX_CLOCK = "fix-clock"  # clock (this-machine | authority | api), offset_s
-    FIX_REQUEST = "fix-request"  # what (path | method | header | api-url)
+    FIX_REQUEST = "fix-request"  # what (path | method | header | api-url | request)
+    ASK_ADMINISTRATORS = "ask-administrators"  # about (what only the instance's admins can see)
+
+
+# FIX_CLOCK's `clock`, in words any face can show.
+CLOCK_WORDS = {
+    "this-machine": "this machine's clock",
+    "authority": "the identity service's clock",
+    "api": "the API server's clock",
+}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """What a token endpoint's answer means on this platform, and what to check next.
 
-The table in platform-identity.md ("Token endpoint errors and what they mean here"), as code.
+The meanings live in the table of causes (`tokenlab.core.causes.token_endpoint`, from the table
+in platform-identity.md); this module reads an answer and asks the table.
 """
 
 from __future__ import annotations
@@ -10,9 +11,22 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tokenlab.core.errors import TokenlabError
+from tokenlab.core.causes import LEGACY_SCOPES, PROTOCOL_SCOPES, Evidence, TokenEndpointEvidence
+from tokenlab.core.causes import rank as rank_causes
+from tokenlab.core.causes.evidence import INTERACTIVE_FLOWS
+from tokenlab.core.causes.model import lower_first
+from tokenlab.core.errors import Remedy, TokenlabError
 
-INTERACTIVE_FLOWS = ("auth-code", "device", "refresh")
+__all__ = [
+    "INTERACTIVE_FLOWS",
+    "LEGACY_SCOPES",
+    "PROTOCOL_SCOPES",
+    "Answer",
+    "TokenEndpointError",
+    "explain",
+    "explanation_json",
+    "read_answer",
+]
 
 
 class TokenEndpointError(TokenlabError):
@@ -26,11 +40,16 @@ class TokenEndpointError(TokenlabError):
         error: str = "",
         description: str = "",
         status: int | None = None,
+        remedy: Remedy | None = None,
+        cause: str = "",
+        evidence: TokenEndpointEvidence | None = None,
     ) -> None:
-        super().__init__(message, hint)
+        super().__init__(message, hint, remedy)
         self.error = error
         self.description = description
         self.status = status
+        self.cause = cause  # the key of the cause in the table ("" when not explained by it)
+        self.evidence = evidence  # what the diagnosis reads again, with the rest of the run
 
 
 @dataclass(frozen=True)
@@ -62,13 +81,6 @@ def read_answer(status: int, content_type: str, body: bytes) -> Answer:
     return Answer(status, "", "", "text", text[:120])
 
 
-def _scope_in(description: str, requested: tuple[str, ...]) -> str:
-    for scope in requested:
-        if re.search(rf"(?<![\w.-]){re.escape(scope)}(?![\w.-])", description):
-            return scope
-    return ""
-
-
 def explain(
     answer: Answer,
     *,
@@ -81,118 +93,31 @@ def explain(
     """The OAuth error in the platform's terms: what it means here and what to check first.
 
     `speaker` names who sent the OAuth error (the authorize endpoint reuses this table)."""
-    interactive = flow in INTERACTIVE_FLOWS
-    app = f"the Trusted Application {client_id!r}" if client_id else "the Trusted Application"
-    said = f"{speaker} said {answer.error}" + (
-        f" ({answer.description})" if answer.description else ""
+    evidence = TokenEndpointEvidence(
+        error=answer.error,
+        description=answer.description,
+        status=answer.status,
+        answer_kind=answer.kind,
+        snippet=answer.snippet,
+        flow=flow,
+        client_id=client_id,
+        scopes=scopes,
+        public_client=public_client,
+        speaker=speaker,
     )
-    err = answer.error
-
-    def fail(message: str, hint: str) -> TokenEndpointError:
-        return TokenEndpointError(
-            message, hint, error=err, description=answer.description, status=answer.status
-        )
-
-    if answer.kind == "html":
-        title = f" titled {answer.snippet!r}" if answer.snippet else ""
-        return fail(
-            f"the token endpoint answered HTTP {answer.status} with an HTML page{title}, not an OAuth answer",
-            "a proxy, a sign-in page or a wrong URL is in the way: check the authority URL ({instance}/id) and any proxy",
-        )
-    if answer.kind == "empty":
-        return fail(
-            f"the token endpoint answered HTTP {answer.status} with an empty body",
-            "check the authority URL; a 401/403 with no body often means a proxy or firewall refused the request",
-        )
-    if answer.kind == "text" or not err:
-        shown = f": {answer.snippet!r}" if answer.snippet else ""
-        return fail(
-            f"the token endpoint answered HTTP {answer.status} without an OAuth error{shown}",
-            "check the authority URL and the instance's status",
-        )
-    if err == "invalid_client":
-        if public_client and not interactive:
-            return fail(
-                f"{said}: a public client cannot use this grant",
-                f"{app} must be Confidential for client credentials",
-            )
-        hint = (
-            f"check that {app} exists and IsEnabled is on, that the secret is right (stored as "
-            "base64(sha256(secret)) on the server; you send the plain secret) and that ClientType is Confidential"
-        )
-        if public_client:
-            hint = (
-                f"{app} is Public: it must send no secret; remove the secret or make it Confidential. "
-                + hint
-            )
-        return fail(f"{said}: the client was not authenticated", hint)
-    if err == "unauthorized_client":
-        if interactive:
-            return fail(
-                f"{said}: {app} may not use this flow",
-                f"check that {app} is enabled and allows interactive access (ImpersonateAsInternalUserAllowed)",
-            )
-        return fail(
-            f"{said}: {app} has no service access",
-            f"client credentials need SystemUserAllowed and a SystemUser on {app}",
-        )
-    if err == "invalid_scope":
-        scope = _scope_in(answer.description, scopes)
-        which = (
-            f"the scope {scope!r}"
-            if scope
-            else f"one of the scopes {' '.join(scopes) or '(none asked)'}"
-        )
-        return fail(
-            f"{said}: {which} is not allowed for {app}",
-            "add it to the Trusted Application's Scope list (space-delimited, case-sensitive), or stop asking for it",
-        )
-    if err == "invalid_grant":
-        if flow == "device":
-            return fail(
-                f"{said}: the device code was refused",
-                "it is unknown, already used, or belongs to another client: start the device flow again",
-            )
-        if flow == "refresh":
-            return fail(
-                f"{said}: the refresh token is expired, revoked or already used",
-                "sign in again to get a new refresh token (every refresh rotates it)",
-            )
-        if interactive:
-            return fail(
-                f"{said}: the code was refused",
-                "PKCE verification failed, the code expired or was already used, or the redirect URI differs from the authorize request",
-            )
-        return fail(f"{said}: the request was refused", "check the grant parameters")
-    if err in ("invalid_redirect_uri", "redirect_uri_mismatch"):
-        return fail(
-            f"{said}: the redirect URI is not registered",
-            f"add it to {app}'s ImpersonateLoginUrl exactly (case-sensitive, comma-separated list)",
-        )
-    if err == "unsupported_grant_type":
-        return fail(
-            f"{said}",
-            f"this identity service or {app} does not allow this grant; use the flow of your scenario",
-        )
-    if err == "invalid_request":
-        return fail(
-            f"{said}: the request is missing or repeats a parameter",
-            "check client_id and client_secret (and the client auth method)",
-        )
-    if err == "access_denied":
-        return fail(
-            f"{said}: the user or the server refused", "sign in again and approve the request"
-        )
-    if err == "expired_token":
-        return fail(
-            f"{said}: the device code expired before it was approved",
-            "start the device flow again and approve sooner",
-        )
-    return fail(f"{said}", "this error is not one tokenlab knows; it is shown as it came")
-
-
-PROTOCOL_SCOPES = ("openid", "profile", "offline_access")
-LEGACY_SCOPES = ("DomainApi",)
+    (cause, *_) = rank_causes(Evidence(flow=flow, token_endpoint=evidence))
+    what = lower_first(cause.title)
+    message = f"{evidence.said}: {what}" if answer.error and answer.kind == "json" else what
+    return TokenEndpointError(
+        message,
+        cause.fix,
+        error=answer.error,
+        description=answer.description,
+        status=answer.status,
+        remedy=cause.remedy,
+        cause=cause.key,
+        evidence=evidence,
+    )
 
 
 def explanation_json(exc: TokenEndpointError) -> dict[str, Any]:
@@ -202,4 +127,6 @@ def explanation_json(exc: TokenEndpointError) -> dict[str, Any]:
         "status": exc.status,
         "message": exc.message,
         "hint": exc.hint,
+        "cause": exc.cause,
+        "remedy": exc.remedy.to_json() if exc.remedy else None,
     }

@@ -3,17 +3,19 @@ safe to paste into a support ticket.
 
 Built only from what is already masked (exchanges, token report, probe), then passed once more
 through the redactor as a last line of defence: no secret and no whole token can get in.
+Remedies are data here; a face may pass its own rendering of them (the CLI: its flags).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tokenlab import __version__
 from tokenlab.core.curl import probe_curl, token_request_curl
-from tokenlab.core.errors import TokenlabError
+from tokenlab.core.errors import Remedy, RemedyKind, TokenlabError
 from tokenlab.core.profiles import profile_summary
 
 if TYPE_CHECKING:
@@ -22,8 +24,22 @@ if TYPE_CHECKING:
 
 STATUS_MARK = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
 
+# How a face words a hint with its remedy: (plain words, remedy) -> one line.
+HintWords = Callable[[str, Remedy | None], str]
 
-def checklist_lines(run: DoctorRun) -> list[str]:
+
+def plain_hint(hint: str, remedy: Remedy | None) -> str:
+    """No face-specific rendering: the plain words, and the remedy as data."""
+    if remedy is None:
+        return hint
+    data = ", ".join(
+        f"{k}={' '.join(v) if isinstance(v, tuple) else v}" for k, v in remedy.data.items()
+    )
+    step = f"next step: {remedy.kind.value}" + (f" ({data})" if data else "")
+    return f"{hint}; {step}" if hint else step
+
+
+def checklist_lines(run: DoctorRun, words: HintWords = plain_hint) -> list[str]:
     """The checklist as text lines: the CLI prints them, the console shows them."""
     d = run.diagnosis
     p = run.facts.profile
@@ -32,12 +48,17 @@ def checklist_lines(run: DoctorRun) -> list[str]:
         lines.append(f"  [{STATUS_MARK[step.status]}] {step.title}")
         if step.evidence:
             lines.append(f"         {step.evidence}")
-        if step.hint and step.status in ("fail", "warn"):
-            lines.append(f"         hint: {step.hint}")
+        hint = words(step.hint, step.remedy) if step.status in ("fail", "warn") else ""
+        if hint:
+            lines.append(f"         hint: {hint}")
     if d.causes:
         lines += ["", "most likely cause first:"]
         for i, c in enumerate(d.causes, 1):
-            lines += [f"  {i}. {c.title}", f"     evidence: {c.evidence}", f"     fix: {c.fix}"]
+            lines += [
+                f"  {i}. {c.title}",
+                f"     evidence: {c.evidence}",
+                f"     fix: {words(c.fix, c.remedy)}",
+            ]
     lines += [
         "",
         "OK: the API answered HTTP 200 to the first request"
@@ -49,23 +70,11 @@ def checklist_lines(run: DoctorRun) -> list[str]:
 
 def report_json(run: DoctorRun, redactor: Redactor) -> dict[str, Any]:
     f = run.facts
-    p = f.profile
-    token_endpoint = ""
-    if f.authority is not None:
-        token_endpoint = f.authority.discovery.token_endpoint
-    curl: dict[str, str] = {}
-    if token_endpoint and p.scenario != "automation":
-        curl["token_request"] = token_request_curl(p, token_endpoint)
-    if f.probe is not None:
-        api_key = f.probe.token_header.lower() == "x-api-key"
-        curl["probe"] = probe_curl(
-            f.probe.url, method=f.probe.method, headers=p.probe.headers, api_key=api_key
-        )
     doc: dict[str, Any] = {
         "tokenlab": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "run_id": run.run_id,
-        "profile": profile_summary(p),
+        "profile": profile_summary(f.profile),
         "diagnosis": run.diagnosis.to_json(),
         "authority": f.authority.to_json() if f.authority else None,
         "authority_error": _error(f.authority_error),
@@ -89,91 +98,146 @@ def report_json(run: DoctorRun, redactor: Redactor) -> dict[str, Any]:
             }
             for e in run.exchanges
         ],
-        "curl": curl,
+        "curl": _curl(run),
     }
     masked: dict[str, Any] = redactor.json_value(doc)
     return masked
 
 
-def _error(exc: TokenlabError | None) -> dict[str, str] | None:
-    return None if exc is None else {"message": exc.message, "hint": exc.hint}
+def _curl(run: DoctorRun) -> dict[str, str]:
+    f = run.facts
+    p = f.profile
+    curl: dict[str, str] = {}
+    token_endpoint = f.authority.discovery.token_endpoint if f.authority is not None else ""
+    if token_endpoint and p.scenario != "automation":
+        curl["token_request"] = token_request_curl(p, token_endpoint)
+    if f.probe is not None:
+        api_key = f.probe.token_header.lower() == "x-api-key"
+        curl["probe"] = probe_curl(
+            f.probe.url, method=f.probe.method, headers=p.probe.headers, api_key=api_key
+        )
+    return curl
 
 
-def report_markdown(doc: dict[str, Any], redactor: Redactor) -> str:
+def _error(exc: TokenlabError | None) -> dict[str, Any] | None:
+    if exc is None:
+        return None
+    remedy = exc.remedy.to_json() if exc.remedy else None
+    return {"message": exc.message, "hint": exc.hint, "remedy": remedy}
+
+
+# -- Markdown --------------------------------------------------------------------------------
+
+
+def remedy_from_json(data: dict[str, Any] | None) -> Remedy | None:
+    """A remedy read back from a report (lists become tuples again); None for an unknown kind."""
+    if not data:
+        return None
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "kind"}
+    try:
+        return Remedy(RemedyKind(str(data.get("kind", ""))), values)
+    except ValueError:
+        return None
+
+
+def report_markdown(doc: dict[str, Any], redactor: Redactor, words: HintWords = plain_hint) -> str:
+    sections = (
+        _md_head(doc),
+        _md_checklist(doc, words),
+        _md_causes(doc, words),
+        _md_token(doc),
+        _md_probe(doc),
+        _md_exchanges(doc),
+        _md_curl(doc),
+    )
+    text = "\n".join(line for section in sections for line in section)
+    return redactor.text(text.rstrip() + "\n")
+
+
+def _md_head(doc: dict[str, Any]) -> list[str]:
     p = doc["profile"]
-    d = doc["diagnosis"]
-    lines = [
-        f"# tokenlab doctor: {p['name']}",
+    ok = doc["diagnosis"]["api_ok"]
+    return [
+        f"# Doctor report: {p['name']}",
         "",
-        f"- verdict: **{'the API answered 200' if d['api_ok'] else 'the API did not answer 200'}**",
+        f"- verdict: **{'the API answered 200' if ok else 'the API did not answer 200'}**",
         f"- scenario: {p['scenario']}, client `{p['client_id'] or '-'}`, auth `{p['auth_method']}`",
         f"- authority: {p['authority']}",
         f"- API: {p['api']}",
-        f"- tokenlab {doc['tokenlab']}, {doc['created']}, run {doc['run_id']}",
-        "",
-        "## Checklist",
-        "",
-        "| | step | evidence |",
-        "|---|---|---|",
+        f"- tokenlab/{doc['tokenlab']}, {doc['created']}, run {doc['run_id']}",
     ]
-    for s in d["steps"]:
-        evidence = s["evidence"] + (f" *hint: {s['hint']}*" if s["hint"] else "")
+
+
+def _md_checklist(doc: dict[str, Any], words: HintWords) -> list[str]:
+    lines = ["", "## Checklist", "", "| | step | evidence |", "|---|---|---|"]
+    for s in doc["diagnosis"]["steps"]:
+        hint = words(s["hint"], remedy_from_json(s.get("remedy")))
+        evidence = s["evidence"] + (f" *hint: {hint}*" if hint else "")
         lines.append(f"| {STATUS_MARK[s['status']]} | {s['title']} | {_cell(evidence)} |")
-    if d["causes"]:
-        lines += ["", "## Most likely causes", ""]
-        for i, c in enumerate(d["causes"], 1):
-            lines.append(f"{i}. **{c['title']}**: {c['evidence']}. Fix: {c['fix']}")
+    return lines
+
+
+def _md_causes(doc: dict[str, Any], words: HintWords) -> list[str]:
+    causes = doc["diagnosis"]["causes"]
+    if not causes:
+        return []
+    lines = ["", "## Most likely causes", ""]
+    for i, c in enumerate(causes, 1):
+        fix = words(c["fix"], remedy_from_json(c.get("remedy")))
+        lines.append(f"{i}. **{c['title']}** (`{c['key']}`): {c['evidence']}. Fix: {fix}")
+    return lines
+
+
+def _md_token(doc: dict[str, Any]) -> list[str]:
     token = doc.get("token")
-    if token:
-        lines += [
-            "",
-            "## Token",
-            "",
-            f"`{token['token']}` ({token['kind']})",
-            "",
-            "| check | status | observed | expected | reason |",
-            "|---|---|---|---|---|",
-        ]
-        for c in token.get("checks", []):
-            lines.append(
-                f"| {c['name']} | {c['status']} | {_cell(c['observed'])} | {_cell(c['expected'])} | {_cell(c['reason'])} |"
-            )
+    if not token:
+        return []
+    lines = ["", "## Token", "", f"`{token['token']}` ({token['kind']})", ""]
+    lines += ["| check | status | observed | expected | reason |", "|---|---|---|---|---|"]
+    for c in token.get("checks", []):
+        cells = (c["name"], c["status"], c["observed"], c["expected"], c["reason"])
+        lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
+    return lines
+
+
+def _md_probe(doc: dict[str, Any]) -> list[str]:
     probe = doc.get("probe")
-    if probe:
-        v = probe["verdict"]
-        lines += [
-            "",
-            "## API request",
-            "",
-            f"`{probe['request']['method']} {probe['request']['url']}` → HTTP {probe['status']} in {probe['elapsed_ms']:.0f} ms",
-            "",
-            f"{v['summary']}" + (f" ({v['hint']})" if v["hint"] else ""),
-        ]
-        for value in probe.get("www_authenticate", []):
-            lines.append(f"\n`WWW-Authenticate: {value}`")
-    if doc["exchanges"]:
-        lines += ["", "## Exchanges", ""]
-        for e in doc["exchanges"]:
-            status = e["status"] if e["status"] is not None else f"failed: {e['error']}"
-            lines.append(f"- `{e['method']} {e['url']}` → {status} ({e['elapsed_ms']:.0f} ms)")
-    if doc["curl"]:
-        lines += [
-            "",
-            "## Reproduce with curl",
-            "",
-            "Secrets are shell variables: set them from your own store first.",
-            "",
-        ]
-        for name, command in doc["curl"].items():
-            lines += [f"{name}:", "", "```sh", command, "```", ""]
-    return redactor.text("\n".join(lines).rstrip() + "\n")
+    if not probe:
+        return []
+    v = probe["verdict"]
+    request = f"`{probe['request']['method']} {probe['request']['url']}`"
+    lines = ["", "## API request", ""]
+    lines += [f"{request} → HTTP {probe['status']} in {probe['elapsed_ms']:.0f} ms", ""]
+    lines.append(f"{v['summary']}" + (f" ({v['hint']})" if v["hint"] else ""))
+    lines += [f"\n`WWW-Authenticate: {value}`" for value in probe.get("www_authenticate", [])]
+    return lines
+
+
+def _md_exchanges(doc: dict[str, Any]) -> list[str]:
+    if not doc["exchanges"]:
+        return []
+    lines = ["", "## Exchanges", ""]
+    for e in doc["exchanges"]:
+        status = e["status"] if e["status"] is not None else f"failed: {e['error']}"
+        lines.append(f"- `{e['method']} {e['url']}` → {status} ({e['elapsed_ms']:.0f} ms)")
+    return lines
+
+
+def _md_curl(doc: dict[str, Any]) -> list[str]:
+    if not doc["curl"]:
+        return []
+    lines = ["", "## Reproduce with curl", ""]
+    lines += ["Secrets are shell variables: set them from your own store first.", ""]
+    for name, command in doc["curl"].items():
+        lines += [f"{name}:", "", "```sh", command, "```", ""]
+    return lines
 
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def render(doc: dict[str, Any], fmt: str, redactor: Redactor) -> str:
+def render(doc: dict[str, Any], fmt: str, redactor: Redactor, words: HintWords = plain_hint) -> str:
     if fmt == "json":
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    return report_markdown(doc, redactor)
+    return report_markdown(doc, redactor, words)

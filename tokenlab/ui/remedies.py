@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tokenlab.core.errors import Remedy, RemedyKind
+from tokenlab.core.errors import CLOCK_WORDS, Remedy, RemedyKind
 
 FIELD_WORDS = {  # a profile field as the profile shows it
     "client_id": "client ID",
@@ -84,7 +84,7 @@ def _clock(r: Remedy) -> str:
     by = f" (off by about {offset} s)" if offset not in ("", None) else ""
     if clock == "this-machine":
         return f"sync this machine's clock (NTP){by}, then press t for a new token"
-    return f"the {clock}'s clock is off{by}: tell the instance's administrators"
+    return f"{CLOCK_WORDS.get(clock, 'a clock')} is off{by}: tell the instance's administrators"
 
 
 RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
@@ -142,6 +142,10 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
     RemedyKind.GET_NEW_TOKEN: lambda r: f"press t for a new token for {_profile(r)}",
     RemedyKind.FIX_TRUSTED_APPLICATION: _trusted_application,
     RemedyKind.FIX_CLOCK: _clock,
+    RemedyKind.ASK_ADMINISTRATORS: lambda r: (
+        f"ask the instance's administrators about {r.get('about') or 'this failure'}; "
+        "press d for the doctor's checklist to give them"
+    ),
     RemedyKind.FIX_REQUEST: lambda r: _edit(
         r, f"check the {r.get('what') or 'request'} of the profile's probe request"
     ),

@@ -67,19 +67,6 @@ class StateMismatchError(SignInError):
 class AuthorizeError(TokenEndpointError):
     """The authorize endpoint refused the request (an error page, or `error=` on the redirect)."""
 
-    def __init__(
-        self,
-        message: str,
-        hint: str,
-        *,
-        error: str = "",
-        description: str = "",
-        status: int | None = None,
-        remedy: Remedy | None = None,
-    ) -> None:
-        super().__init__(message, hint, error=error, description=description, status=status)
-        self.remedy = remedy
-
 
 # -- the authorize request ------------------------------------------------------------------------
 
@@ -279,7 +266,13 @@ def authorize_error(
             speaker="the identity service",
         )
         return AuthorizeError(
-            base.message, base.hint, error=error, description=description, remedy=base.remedy
+            base.message,
+            base.hint,
+            error=error,
+            description=description,
+            remedy=base.remedy,
+            cause=base.cause,
+            evidence=base.evidence,
         )
     meaning, check, fix = known
     words = {"app": app, "response_type": response_type or "?"}

@@ -1,0 +1,39 @@
+"""One table of causes: evidence in, ranked causes (each with a fix and a remedy) out.
+
+    rank(Evidence(api=..., token=..., authority=..., clocks=...)) -> (Cause, ...)
+
+`token_endpoint`, `api`, `token`, `run` and `clock_rules` hold the rules and meanings by kind of
+evidence; `table` puts them together; `api_words` reads the API's own words; `clocks` says
+which clock is off.
+"""
+
+from tokenlab.core.causes.api_words import read_words
+from tokenlab.core.causes.clocks import ClockJudgement, judge_clocks, token_clock_offset
+from tokenlab.core.causes.evidence import (
+    LEGACY_SCOPES,
+    PROTOCOL_SCOPES,
+    ApiEvidence,
+    BusinessError,
+    Evidence,
+    TokenEndpointEvidence,
+)
+from tokenlab.core.causes.model import Cause
+from tokenlab.core.causes.table import MEANINGS, RULES, rank, top_cause
+
+__all__ = [
+    "LEGACY_SCOPES",
+    "MEANINGS",
+    "PROTOCOL_SCOPES",
+    "RULES",
+    "ApiEvidence",
+    "BusinessError",
+    "Cause",
+    "ClockJudgement",
+    "Evidence",
+    "TokenEndpointEvidence",
+    "judge_clocks",
+    "rank",
+    "read_words",
+    "token_clock_offset",
+    "top_cause",
+]
