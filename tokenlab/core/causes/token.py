@@ -20,6 +20,11 @@ def _new_token(e: Evidence, v: Values) -> Remedy:
     return remedy(RemedyKind.GET_NEW_TOKEN, profile=v.get("profile", ""))
 
 
+def _verified_by_authority(e: Evidence) -> bool:
+    """Our signature check passed with the authority's published keys."""
+    return e.check_is("signature", "pass")
+
+
 def _clock_or_new_token(e: Evidence, v: Values) -> Remedy:
     if e.clocks is not None and e.clocks.odd:
         return remedy(RemedyKind.FIX_CLOCK, clock=e.clocks.odd, offset_s=e.clocks.offset_s)
@@ -126,10 +131,24 @@ MEANINGS: dict[str, Meaning] = {
     ),
     "signing-key-unknown": Meaning(
         "The token is signed with a key the API does not know",
-        "another identity service issued it, or the keys were rotated since: get a new token "
-        "from the instance identity service; if a fresh one is refused too, the API trusts "
-        "other keys than the authority publishes",
-        _new_token,
+        lambda e, v: (
+            "the token verifies with the keys the authority publishes, so the API trusts other "
+            "keys (stale after a key rotation, or another identity service's): the instance's "
+            "administrators must refresh the API's signing keys"
+            if _verified_by_authority(e)
+            else "another identity service issued it, or the keys were rotated since: get a new "
+            "token from the instance identity service; if a fresh one is refused too, the API "
+            "trusts other keys than the authority publishes"
+        ),
+        lambda e, v: (
+            remedy(
+                RemedyKind.ASK_ADMINISTRATORS,
+                about="the API's signing keys (they differ from the authority's JWKS)",
+                profile=v.get("profile", ""),
+            )
+            if _verified_by_authority(e)
+            else _new_token(e, v)
+        ),
     ),
     "bad-algorithm": Meaning(
         "The token's signing algorithm is not allowed",
