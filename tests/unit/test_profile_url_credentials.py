@@ -83,7 +83,9 @@ def test_no_canary_reaches_stderr_a_file_or_profiles_show(
     r = run("profiles", "add", "acme", "--instance", bad, *ADD)
     assert r.code == 2 and "user name or password" in r.err
     assert run("profiles", "add", "acme", "--instance", "https://acme.my.erp.net", *ADD).code == 0
-    r = run("profiles", "edit", "acme", "--authority", f"https://acme.my.erp.net/id?secret={CANARY}")
+    r = run(
+        "profiles", "edit", "acme", "--authority", f"https://acme.my.erp.net/id?secret={CANARY}"
+    )
     assert r.code == 2 and "carries a secret in its query (secret)" in r.err
     r = run("profiles", "edit", "acme", "--api", f"https://u:{CANARY}@acme.my.erp.net/api/")
     assert r.code == 2
