@@ -88,15 +88,13 @@ _IGNORED_PAGE = (
 
 def _ignored_words(wrong: int, missing: int) -> str:
     """ "1 request with a wrong state and 2 requests without a state were ignored"; "" for none."""
-    if not wrong + missing:
-        return ""
-    parts = []
-    if wrong:
-        parts.append(f"{wrong} request{'s' if wrong > 1 else ''} with a wrong state")
-    if missing:
-        parts.append(f"{missing} {'requests' if missing > 1 else 'request'} without a state")
-    verb = "was" if wrong + missing == 1 else "were"
-    return f"{' and '.join(parts)} {verb} ignored"
+    counted = ((wrong, "with a wrong state"), (missing, "without a state"))
+    parts = [f"{n} request{'s' if n > 1 else ''} {what}" for n, what in counted if n]
+    return (
+        f"{' and '.join(parts)} {'was' if wrong + missing == 1 else 'were'} ignored"
+        if parts
+        else ""
+    )
 
 
 class LoopbackListener:
