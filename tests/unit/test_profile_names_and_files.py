@@ -163,3 +163,14 @@ def test_an_open_directory_of_another_user_is_warned_about_not_changed(
     assert "others can change the profiles" in notice.message
     assert "chmod 700" in notice.hint
     assert stat.S_IMODE(profiles.stat().st_mode) == 0o777  # not ours: left as it is
+
+
+def test_a_store_for_another_bus_tells_that_bus(isolated_dirs: dict[str, Path]) -> None:
+    cli_bus, console_bus = Bus(), Bus()
+    heard_by_cli, heard_by_console = _notices(cli_bus), _notices(console_bus)
+    store = ProfileStore(bus=cli_bus)
+    store.dir.mkdir(parents=True)
+    store.dir.chmod(0o755)
+    console_store = store.with_bus(console_bus)
+    assert console_store.root == store.root and console_store.names() == []
+    assert heard_by_cli == [] and len(heard_by_console) == 1

@@ -44,6 +44,10 @@ class ProfileStore:
         self.bus = bus
         self._dir_checked = False
 
+    def with_bus(self, bus: Bus) -> ProfileStore:
+        """The same profiles, with the directory notice published on `bus` (a console's)."""
+        return ProfileStore(self.root, bus=bus)
+
     def path_for(self, name: str) -> Path:
         return self.dir / f"{check_name(name)}.toml"
 
