@@ -96,3 +96,23 @@ def test_token_json_says_what_the_flow_knew_of_a_refused_refresh(
     assert error["refresh"]["server_says_reused"] is True
     assert error["refresh"]["locked"] is True
     assert first not in r.out + r.err
+
+
+@pytest.mark.parametrize(
+    ("description", "reused"),
+    [
+        ("refresh token was already used (rotated); the grant is revoked", True),  # sandbox
+        ("Maximum allowed refresh token reuse exceeded", True),  # Keycloak
+        ("Refresh token replay detected", True),
+        ("The refresh token has already been used.", True),
+        ("refresh token expired", False),
+        ("The refresh token is invalid or expired.", False),
+        ("", False),
+    ],
+)
+def test_the_servers_own_words_say_whether_a_refresh_token_was_spent_before(
+    description: str, reused: bool
+) -> None:
+    from tokenlab.core.refresh_evidence import says_reused
+
+    assert says_reused(description) is reused
