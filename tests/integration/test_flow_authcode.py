@@ -577,18 +577,24 @@ async def test_nothing_comes_back_times_out_naming_redirect_registration(
     assert_failed_without_exchange(done)
 
 
+@pytest.mark.slow
 async def test_state_mismatch_is_refused_and_nothing_exchanged(target: Target) -> None:
     def other_state(params: dict[str, str]) -> None:
         params["state"] = "x" * 43
 
-    done = await run(target, target.profile("web"), tamper=other_state)
+    # pasted: refused at once; at the loopback listener: ignored until the deadline
+    done = await run(target, target.profile("web"), tamper=other_state, finish="paste")
     assert isinstance(done.error, StateMismatchError), done.error
     assert "nothing was exchanged" in done.error.message
     assert done.error.hint
     assert_failed_without_exchange(done)
     assert re.fullmatch(
-        r"started( http)+ action:open-url( http)* failed finished:False", done.sequence()
+        r"started( http)+ action:paste-redirect( http)* failed finished:False", done.sequence()
     ), done.sequence()
+    done = await run(target, target.profile("web"), tamper=other_state, wait=2)
+    assert isinstance(done.error, LoopbackError), done.error
+    assert "1 request with a wrong state was ignored" in done.error.message
+    assert_failed_without_exchange(done)
 
 
 async def test_altered_front_channel_id_token_is_refused_before_the_exchange(

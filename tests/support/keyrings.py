@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
@@ -72,3 +73,32 @@ class FileKeyring(KeyringBackend):
         if data.pop(f"{service}|{username}", None) is None:
             raise PasswordDeleteError(username)
         self.path.write_text(json.dumps(data))
+
+
+class GatedFileKeyring(FileKeyring):
+    """A FileKeyring that lets a test line processes up at their first refresh-token read.
+
+    Each process's first read of a refresh token leaves `arrived-PID` in TOKENLAB_TEST_GATE_DIR
+    and waits (at most 30 s) for the test to create `open` there, as a slow keyring (D-Bus, a
+    locked collection) keeps a process between reading its refresh token and spending it.
+    Writes are atomic, so a concurrent reader never sees half a file.
+    """
+
+    _arrived = False
+
+    def get_password(self, service: str, username: str) -> str | None:
+        if username.endswith(":refresh-token") and not GatedFileKeyring._arrived:
+            GatedFileKeyring._arrived = True
+            gate = Path(os.environ["TOKENLAB_TEST_GATE_DIR"])
+            (gate / f"arrived-{os.getpid()}").touch()
+            deadline = time.monotonic() + 30
+            while not (gate / "open").exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return super().get_password(service, username)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        data = self._load()
+        data[f"{service}|{username}"] = password
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, self.path)

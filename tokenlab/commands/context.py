@@ -27,7 +27,7 @@ class CommandContext:
 
     @cached_property
     def profiles(self) -> ProfileStore:
-        return ProfileStore()
+        return ProfileStore(bus=self.bus)
 
     @cached_property
     def secrets(self) -> SecretStore:

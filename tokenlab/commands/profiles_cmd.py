@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from tokenlab.commands.context import CommandContext
-from tokenlab.core.errors import ConfigFileError, ProfileError, UsageError
+from tokenlab.core.errors import EXIT_FAILURE, ConfigFileError, ProfileError, UsageError
 from tokenlab.core.profiles import (
     AUTH_METHODS,
     SCENARIOS,
     Profile,
+    ProfileRisk,
     new_profile,
+    profile_risks,
     profile_summary,
     to_toml,
 )
@@ -75,6 +77,12 @@ def add_parser(sub: Any) -> None:
     )
     imp.add_argument("file")
     imp.add_argument("--name", help="import under this name")
+    imp.add_argument(
+        "-y",
+        "--yes",
+        action="store_true",
+        help="import even when the profile has risky settings (they are still listed)",
+    )
     imp.set_defaults(run=_import)
 
 
@@ -316,6 +324,36 @@ def _import(args: argparse.Namespace, ctx: CommandContext) -> int:
             raise ConfigFileError(
                 args.file, f"cannot read the file: {exc}", "check the path"
             ) from None
-    profile = ctx.profiles.import_text(text, source, args.name)
-    ctx.out(f"imported profile {profile.name!r}")
+    profile = ctx.profiles.read_import(text, source, args.name)
+    risks = profile_risks(profile)
+    if risks:
+        _show_risks(ctx, profile, source, risks)
+        if not _consent(args, ctx, asks_stdin=args.file == "-"):
+            ctx.error(f"profile {profile.name!r} was not imported", "nothing was written")
+            return EXIT_FAILURE
+    ctx.profiles.create(profile, action="import")
+    accepted = f" ({len(risks)} risky setting(s) accepted)" if risks else ""
+    ctx.out(f"imported profile {profile.name!r}{accepted}")
     return 0
+
+
+def _show_risks(
+    ctx: CommandContext, profile: Profile, source: str, risks: tuple[ProfileRisk, ...]
+) -> None:
+    ctx.warn(f"the profile {profile.name!r} in {source} has {len(risks)} risky setting(s):")
+    for risk in risks:
+        ctx.stderr.write(f"  - {risk.field}: {risk.reason}\n")
+
+
+def _consent(args: argparse.Namespace, ctx: CommandContext, *, asks_stdin: bool) -> bool:
+    """--yes, else the user's answer on a terminal; no terminal to ask on: refused."""
+    if args.yes:
+        return True
+    if asks_stdin or not ctx.stdin.isatty():
+        raise UsageError(
+            "the profile has risky settings and there is no terminal to ask: not imported",
+            "read the settings above; if you trust the file, import it with --yes",
+        )
+    ctx.stderr.write("Import it anyway? [y/N] ")
+    ctx.stderr.flush()
+    return ctx.stdin.readline().strip().lower() in ("y", "yes")

@@ -131,7 +131,11 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
         )
     except TokenEndpointError as exc:
         if args.json:
-            error = {"remedy": exc.remedy.to_json() if exc.remedy else None}
+            from tokenlab.core.flows.refresh import RefreshTokenRefusedError
+
+            error: dict[str, Any] = {"remedy": exc.remedy.to_json() if exc.remedy else None}
+            if isinstance(exc, RefreshTokenRefusedError):  # what the flow knows of the refusal
+                error["refresh"] = exc.attempt.to_json()
             ctx.json({"ok": False, "error": {**error, **explanation_json(exc)}})
         raise
     if args.json:

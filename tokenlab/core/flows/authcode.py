@@ -221,12 +221,21 @@ async def _receive_by_loopback(
             finish="loopback",
             scopes=scopes,
         )
+        listener.expect_state(request.state)  # answers for anything else are ignored
         _show_notes(ctx, request)
         await check_authorize_url(ctx, request)
         await _ask_to_sign_in(ctx, request, listener)
         callback = await listener.wait(ctx.options.wait_timeout)
     mode = "form_post" if callback.method == "POST" else "query"
     _info(ctx, f"the answer reached {listener.redirect_uri} ({mode})")
+    if listener.ignored():
+        ctx.warn(
+            Finding(
+                "warning",
+                f"{listener.ignored()} before the sign-in's answer arrived",
+                "they did not come from this sign-in: another web page may have tried to end it",
+            )
+        )
     return request, callback.params
 
 

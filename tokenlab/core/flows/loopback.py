@@ -2,6 +2,8 @@
 
 One small HTTP/1.1 server on 127.0.0.1 that waits for exactly one callback: a GET with the answer
 in the query, or a form_post. Anything else (a favicon, a probe) gets 404 and the wait goes on.
+Once it knows the sign-in's `state`, an answer with another state or none (any web page can
+make a browser send one, with an `<img>`) gets 400 and is ignored: it cannot end the sign-in.
 It answers a short "you can close this tab" page, then closes; closing also ends any connection
 still open, so a cancelled flow leaves no socket and no task behind.
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import getpass
+import hmac
 import os
 import socket
 import sys
@@ -77,18 +80,51 @@ def done_page(params: dict[str, str]) -> str:
     )
 
 
-class LoopbackListener:
-    """Waits on 127.0.0.1 for one callback at `path`. Use as `async with`; `wait()` for it."""
+_IGNORED_PAGE = (
+    "This answer does not carry the state of the sign-in tokenlab is waiting for, so it was "
+    "ignored. tokenlab goes on waiting for the real one.\n"
+)
 
-    def __init__(self, *, port: int = 0, path: str = "/callback", host: str = "127.0.0.1") -> None:
+
+def _ignored_words(wrong: int, missing: int) -> str:
+    """ "1 request with a wrong state and 2 requests without a state were ignored"; "" for none."""
+    counted = ((wrong, "with a wrong state"), (missing, "without a state"))
+    parts = [f"{n} request{'s' if n > 1 else ''} {what}" for n, what in counted if n]
+    return (
+        f"{' and '.join(parts)} {'was' if wrong + missing == 1 else 'were'} ignored"
+        if parts
+        else ""
+    )
+
+
+class LoopbackListener:
+    """Waits on 127.0.0.1 for one callback at `path`. Use as `async with`; `wait()` for it.
+
+    `state` (or `expect_state` once the sign-in address is built): only an answer carrying it
+    counts; others get 400 and are counted in `ignored_wrong_state` / `ignored_missing_state`."""
+
+    def __init__(
+        self, *, port: int = 0, path: str = "/callback", host: str = "127.0.0.1", state: str = ""
+    ) -> None:
         self.path = path or "/"
         self.host = host  # the redirect URI's host: 127.0.0.1, localhost or [::1]
         self._wanted_port = port
+        self._state = state
         self._servers: list[asyncio.Server] = []
         self._connections: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
         self._result: asyncio.Future[Callback] | None = None
         self.port = 0
+        self.ignored_wrong_state = 0
+        self.ignored_missing_state = 0
+
+    def expect_state(self, state: str) -> None:
+        """From now on, only an answer with this `state` ends the wait."""
+        self._state = state
+
+    def ignored(self) -> str:
+        """What was ignored so far, in words ("" when nothing was)."""
+        return _ignored_words(self.ignored_wrong_state, self.ignored_missing_state)
 
     @property
     def redirect_uri(self) -> str:
@@ -125,14 +161,28 @@ class LoopbackListener:
             async with asyncio.timeout(timeout):
                 return await asyncio.shield(self._result)
         except TimeoutError:
-            raise LoopbackError(
-                f"no sign-in answer reached {self.redirect_uri} within {timeout:g} s",
-                "if the browser showed an error page instead of coming back here, the most likely "
-                "cause is the redirect URI: it must be registered exactly on the Trusted "
-                "Application (ImpersonateLoginUrl); over SSH, forward the port (ssh -L), or finish "
-                "the sign-in another way",
-                remedy(RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY, ways=("paste", "device")),
-            ) from None
+            raise self._timed_out(timeout) from None
+
+    def _timed_out(self, timeout: float) -> LoopbackError:
+        other_ways = remedy(RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY, ways=("paste", "device"))
+        message = f"no sign-in answer reached {self.redirect_uri} within {timeout:g} s"
+        if self.ignored():
+            return LoopbackError(
+                f"{message}; {self.ignored()}",
+                "an answer that does not carry this sign-in's state is not from this sign-in "
+                "(another web page or an older sign-in may have sent it), so it cannot finish it; "
+                "sign in again, and if the identity service sends no state back, finish the "
+                "sign-in another way",
+                other_ways,
+            )
+        return LoopbackError(
+            message,
+            "if the browser showed an error page instead of coming back here, the most likely "
+            "cause is the redirect URI: it must be registered exactly on the Trusted "
+            "Application (ImpersonateLoginUrl); over SSH, forward the port (ssh -L), or finish "
+            "the sign-in another way",
+            other_ways,
+        )
 
     async def close(self) -> None:
         """Stop listening and end every open connection; safe to call twice."""
@@ -222,10 +272,26 @@ class LoopbackListener:
             return
         await self._deliver(writer, Callback(method, params))
 
+    def _foreign(self, params: dict[str, str]) -> bool:
+        """Does this answer carry another state, or none, while one is expected? Counted."""
+        if not self._state:
+            return False
+        state = params.get("state")
+        if state is None:
+            self.ignored_missing_state += 1
+            return True
+        if not hmac.compare_digest(state.encode(), self._state.encode()):
+            self.ignored_wrong_state += 1
+            return True
+        return False
+
     async def _deliver(self, writer: asyncio.StreamWriter, callback: Callback) -> None:
         result = self._result
         if result is None or result.done():
             await _respond(writer, 409, "text/plain", "tokenlab already has an answer")
+            return
+        if self._foreign(callback.params):
+            await _respond(writer, 400, "text/plain; charset=utf-8", _IGNORED_PAGE)
             return
         try:
             await _respond(writer, 200, "text/html; charset=utf-8", done_page(callback.params))

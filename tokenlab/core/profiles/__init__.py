@@ -22,6 +22,7 @@ from tokenlab.core.profiles.model import (
     TlsOptions,
     new_profile,
 )
+from tokenlab.core.profiles.risks import ProfileRisk, profile_risks
 from tokenlab.core.profiles.store import ProfileStore
 from tokenlab.core.profiles.summary import profile_summary
 from tokenlab.core.profiles.toml_io import from_toml, to_toml
@@ -40,12 +41,14 @@ __all__ = [
     "ProbeRequest",
     "Profile",
     "ProfileField",
+    "ProfileRisk",
     "ProfileStore",
     "Scenario",
     "TlsOptions",
     "check_name",
     "from_toml",
     "new_profile",
+    "profile_risks",
     "profile_summary",
     "to_toml",
     "validate",

@@ -9,15 +9,18 @@ from pathlib import Path
 
 from tokenlab.core.errors import ProfileError, RemedyKind, UsageError, remedy
 from tokenlab.core.profiles.model import AUTH_METHODS, FIELDS, SCENARIOS, Profile, value_at
+from tokenlab.core.profiles.url_credentials import url_credentials
 from tokenlab.core.urls import check_url
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# Matched whole (fullmatch): with `$`, "name\n" would pass and name a file "name\n.toml".
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE_BREAKS = ("\r", "\n", "\x00")  # would end the header and start another
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 def check_name(name: str) -> str:
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise ProfileError(
             f"profile name {name!r} is not valid",
             "use letters, digits, '.', '_' or '-' (up to 64 characters), e.g. acme-service",
@@ -26,7 +29,12 @@ def check_name(name: str) -> str:
 
 
 def _bad_header(p: Profile) -> str | None:
-    return next((k for k, _ in p.probe.headers if not _HEADER_NAME.match(k)), None)
+    return next((k for k, _ in p.probe.headers if not _HEADER_NAME.fullmatch(k)), None)
+
+
+def _broken_header_value(p: Profile) -> str | None:
+    """The name of a header whose value holds a line break (never the value: it may be secret)."""
+    return next((k for k, v in p.probe.headers if any(c in v for c in _HEADER_VALUE_BREAKS)), None)
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,29 @@ RULES: tuple[Rule, ...] = (
         "use a plain header name like Accept",
         example="'Accept: application/json'",
     ),
+    Rule(
+        "probe.headers",
+        lambda p: _broken_header_value(p) is not None,
+        lambda p: f"probe header {_broken_header_value(p)!r} has a line break in its value",
+        "a header value is one line: remove the line breaks",
+        example="'Accept: application/json'",
+    ),
 )
+
+
+def _check_url_credentials(profile: Profile) -> None:
+    """Before anything else looks at a URL (and might repeat it in a message)."""
+    for f in FIELDS:
+        value = value_at(profile, f.path)
+        found = url_credentials(value) if f.kind == "url" and value else None
+        if found is not None:
+            raise ProfileError(
+                f"{f.label} {found.shown} {found.problem}",
+                "credentials never belong in a profile URL: a profile is a plain file that is "
+                "shown and shared; keep secrets in the keyring",
+                field=f.path,
+                remedy=remedy(RemedyKind.SET_PROFILE_FIELD, field=f.path, example=found.clean),
+            )
 
 
 def _check_urls(profile: Profile) -> None:
@@ -120,6 +150,7 @@ def validate(profile: Profile) -> None:
         check_name(profile.name)
     except ProfileError as exc:
         raise ProfileError(exc.message, exc.hint, field="name") from None
+    _check_url_credentials(profile)
     _check_urls(profile)
     for rule in RULES:
         if rule.broken(profile):
