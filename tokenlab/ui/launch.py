@@ -47,6 +47,8 @@ def run_console(
 
     bus = Bus()
     own = SecretStore(bus=bus, run_id="console", env=secrets.env, redactor=secrets.redactor)
-    app = make_app(profiles, own, bus=bus, sandbox_url=sandbox_url, title=title)
+    # the store's notices (a profiles directory made private) show in the console, not on a
+    # stderr hidden behind the screen
+    app = make_app(profiles.with_bus(bus), own, bus=bus, sandbox_url=sandbox_url, title=title)
     app.run()
     return app.return_code or 0

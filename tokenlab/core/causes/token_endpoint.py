@@ -27,6 +27,7 @@ from tokenlab.core.causes.model import (
     not_,
 )
 from tokenlab.core.errors import Remedy, RemedyKind, remedy
+from tokenlab.core.refresh_evidence import says_reused
 
 STEPS = ("trusted-app", "token-issued")
 INVALID_CLIENT_FIX = (
@@ -43,6 +44,11 @@ def _te(e: Evidence) -> TokenEndpointEvidence:
 
 def _error(*codes: str) -> Test:
     return lambda e: e.token_endpoint is not None and e.token_endpoint.error in codes
+
+
+def _says_reused(e: Evidence) -> bool:
+    """The refusal says the refresh token was spent already (a race, or a copy used elsewhere)."""
+    return e.token_endpoint is not None and says_reused(e.token_endpoint.description)
 
 
 def _fix_app(setting: str, value: str = "") -> MakeRemedy:
@@ -200,6 +206,13 @@ MEANINGS: dict[str, Meaning] = {
         "it is unknown, already used, or belongs to another client: start the device flow again",
         _new_token,
     ),
+    "refresh-token-reused": Meaning(
+        "The refresh token was already used (by another process or a copy of it), and the "
+        "identity service revoked the whole token family",
+        "every refresh rotates the token and a reused one revokes all its successors: sign in "
+        "again, and let one process at a time refresh a profile",
+        _sign_in,
+    ),
     "refresh-token-refused": Meaning(
         "The refresh token is expired, revoked or already used",
         "sign in again to get a new refresh token (every refresh rotates it)",
@@ -323,7 +336,15 @@ RULES: tuple[Rule, ...] = (
         values=_scope_values,
     ),
     _rule("device-code-refused", all_of(_error("invalid_grant"), _flow_is("device"))),
-    _rule("refresh-token-refused", all_of(_error("invalid_grant"), _flow_is("refresh"))),
+    _rule(
+        "refresh-token-reused",
+        all_of(_error("invalid_grant"), _flow_is("refresh"), _says_reused),
+        SPECIFIC,
+    ),
+    _rule(
+        "refresh-token-refused",
+        all_of(_error("invalid_grant"), _flow_is("refresh"), not_(_says_reused)),
+    ),
     _rule("code-refused", all_of(_error("invalid_grant"), _flow_is("auth-code", "portal"))),
     _rule("grant-refused", all_of(_error("invalid_grant"), not_(_flow_is(*_GRANT_FLOWS)))),
     _rule("redirect-uri-not-registered", _error("invalid_redirect_uri", "redirect_uri_mismatch")),
