@@ -7,7 +7,8 @@ import math
 
 import httpx
 import pytest
-from textual.widgets import DataTable, Select
+from textual import events
+from textual.widgets import DataTable, Input, Select
 
 from tests.sandbox_fixtures import sign_in
 from tests.ui.widgets.flow_harness import PaneApp, Posted, feed, start_run, stop
@@ -35,6 +36,7 @@ def words(text: str) -> str:
     return " ".join(text.split())
 
 
+@pytest.mark.slow
 async def test_a_token_run_fills_the_timeline_and_enter_shows_the_masked_exchange(
     sandbox: Sandbox,
 ) -> None:
@@ -70,6 +72,7 @@ async def test_a_token_run_fills_the_timeline_and_enter_shows_the_masked_exchang
         assert not isinstance(pilot.app.screen, ExchangeDetailScreen)
 
 
+@pytest.mark.slow
 async def test_the_flow_is_preset_from_the_profile_and_run_posts_the_chosen_one(
     sandbox: Sandbox,
 ) -> None:
@@ -181,7 +184,10 @@ async def test_the_web_app_is_finished_by_pasting_the_redirect_url(sandbox: Sand
         with httpx.Client() as browser:
             landed = sign_in(browser, copy.text)
         redirect = f"{landed.target}?code={landed.params['code']}&state={landed.params['state']}"
-        await pilot.press(*redirect)
+        box = pane.query_one(Input)
+        assert box.has_focus  # p put the cursor in the paste box
+        box.post_message(events.Paste(redirect))  # what the terminal sends for a paste
+        await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
         (submitted,) = posted.of(FlowPane.PasteSubmitted)
@@ -212,6 +218,7 @@ async def test_a_refused_run_explains_itself_in_console_words(sandbox: Sandbox) 
         assert "finished: no token" in pane.entries()[-1]
 
 
+@pytest.mark.slow
 async def test_a_loopback_run_over_ssh_shows_the_port_forward_and_the_notices(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -243,6 +250,17 @@ async def test_a_loopback_run_over_ssh_shows_the_port_forward_and_the_notices(
         assert copies == [("ssh -L command", action.ssh_command), ("sign-in URL", action.url)]
         await pilot.press("p")  # no paste box in a loopback run: the key does nothing
         assert not posted.of(FlowPane.PasteSubmitted)
+
+
+async def test_server_words_are_shown_as_plain_text() -> None:
+    pane = FlowPane()
+    async with PaneApp(pane).run_test(size=(80, 24)) as pilot:
+        pane.add_notice(
+            Notice(run_id="r", level="warning", message="[b]bold?[/b] \x1b[31mred", topic="flow")
+        )
+        await pilot.pause()
+        (entry,) = pane.entries()
+        assert entry == "warning (flow): [b]bold?[/b] \\u001b[31mred"  # no markup, no escape
 
 
 def fixed_events() -> list[object]:

@@ -81,7 +81,7 @@ class UserActionPanel(Vertical):
         yield Static(id="ua-redirect")
         yield Static(id="ua-ssh")
         yield Input(
-            placeholder="paste the address the browser ended on (or the code), then Enter",
+            placeholder="p: paste the address the browser ended on (or the code), then Enter",
             id="ua-paste",
         )
         yield Static(id="ua-deadline")
