@@ -61,14 +61,14 @@ class ProbeForm(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(id="probe-api")
         with Horizontal(id="probe-line"):
-            yield Input(placeholder="GET", id="probe-method")
-            yield Input(placeholder="path under the API root", id="probe-path")
+            yield Input(placeholder="GET", id="probe-method", compact=True)
+            yield Input(placeholder="path under the API root", id="probe-path", compact=True)
         with Horizontal(id="probe-query-line"):
             yield Label("?", classes="probe-label")
-            yield Input(placeholder="query, e.g. $top=1", id="probe-query")
+            yield Input(placeholder="query, e.g. $top=1", id="probe-query", compact=True)
             yield Label("repeat ×", classes="probe-label")
-            yield Input(str(DEFAULT_REPEAT), type="integer", id="probe-count")
-        yield TextArea(show_line_numbers=False, id="probe-headers")
+            yield Input(str(DEFAULT_REPEAT), type="integer", id="probe-count", compact=True)
+        yield TextArea(show_line_numbers=False, compact=True, id="probe-headers")
         yield Static(id="probe-url")
 
     def preset(self, profile: Profile | None) -> None:
