@@ -3,7 +3,6 @@ step, then the ranked causes; its keys post run, export and copy-as-curl."""
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import Static
 
 from tests.support.targets import sandbox_profile
@@ -17,8 +16,6 @@ from tokenlab.core.profiles import new_profile
 from tokenlab.sandbox import Sandbox
 from tokenlab.ui.remedies import render_remedy
 from tokenlab.ui.widgets.doctor_pane import DoctorPane
-
-pytestmark = pytest.mark.slow  # each test drives a whole app (and most the sandbox)
 
 
 async def doctor_on(sandbox: Sandbox, name: str) -> tuple[DoctorRun, list[DoctorStepDone]]:

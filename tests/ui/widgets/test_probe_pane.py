@@ -23,8 +23,6 @@ from tokenlab.ui.remedies import render_remedy
 from tokenlab.ui.widgets.latency_chart import LatencyChart
 from tokenlab.ui.widgets.probe_pane import ProbePane
 
-pytestmark = pytest.mark.slow  # each test drives a whole app (and most the sandbox)
-
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
@@ -62,6 +60,7 @@ async def test_the_profile_presets_the_seed_s_first_call(sandbox: Sandbox) -> No
         assert send.headers == (("Accept", "application/json"),)
 
 
+@pytest.mark.slow
 async def test_the_request_edited_by_keys_is_what_enter_sends(sandbox: Sandbox) -> None:
     profile, _ = sandbox_profile(sandbox, "demo-service-app")
     app = PaneApp(ProbePane())
@@ -177,6 +176,7 @@ async def test_a_401_shows_the_www_authenticate_challenge_decoded(
         assert "(empty)" in str(pane.query_one("#probe-body-text", Static).content)
 
 
+@pytest.mark.slow
 async def test_the_history_goes_back_to_an_earlier_probe(
     sandbox: Sandbox, client: httpx.AsyncClient
 ) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 from textual import events
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, TextArea
 
 from tests.support.signin import sandbox_web_tokens
@@ -22,8 +25,6 @@ from tokenlab.ui.remedies import render_remedy
 from tokenlab.ui.widgets.countdown import Countdown
 from tokenlab.ui.widgets.token_pane import TokenPane
 from tokenlab.ui.widgets.token_view import TokenView
-
-pytestmark = pytest.mark.slow  # each test drives a whole app (and most the sandbox)
 
 
 async def service_app_result(sandbox: Sandbox) -> FlowResult:
@@ -77,6 +78,7 @@ async def test_a_service_app_token_shows_its_claims_checks_and_time_left(
         assert shown(countdown).startswith("access token: 59:") or "1:00:00" in shown(countdown)
 
 
+@pytest.mark.slow
 async def test_the_claim_under_the_cursor_is_shown_in_full_below_the_table(
     sandbox: Sandbox,
 ) -> None:
@@ -136,6 +138,7 @@ async def test_keys_post_verify_refresh_compare_and_copy(sandbox: Sandbox) -> No
         assert copy.text == result.api_token.access_token and copy.what == "access token"
 
 
+@pytest.mark.slow
 async def test_verify_asks_for_the_token_whose_view_has_the_focus(sandbox: Sandbox) -> None:
     profile, _ = sandbox_profile(sandbox, "demo-web-app")
     body = sandbox_web_tokens(sandbox, profile, profile.redirect_uri)
@@ -151,6 +154,7 @@ async def test_verify_asks_for_the_token_whose_view_has_the_focus(sandbox: Sandb
         assert [m.which for m in app.of(TokenPane.VerifyRequested)] == ["id"]
 
 
+@pytest.mark.slow
 async def test_the_id_token_is_shown_and_the_refresh_token_only_masked(sandbox: Sandbox) -> None:
     profile, _ = sandbox_profile(sandbox, "demo-web-app")
     body = sandbox_web_tokens(sandbox, profile, profile.redirect_uri)
@@ -229,6 +233,28 @@ async def test_escape_closes_the_paste_box_without_posting(sandbox: Sandbox) -> 
         await pilot.pause()
         assert not app.query_one("#token-paste", Input).display
         assert app.of(TokenPane.TokenPasted) == []
+
+
+class CancellingApp(PaneApp):
+    """A console whose Escape cancels (as the shell's does)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, pane: TokenPane) -> None:
+        super().__init__(pane)
+        self.cancelled = 0
+
+    def action_cancel(self) -> None:
+        self.cancelled += 1
+
+
+async def test_escape_belongs_to_the_paste_box_only_while_it_is_open() -> None:
+    app = CancellingApp(TokenPane())
+    async with app.run_test(size=SIZE, message_hook=app.keep) as pilot:
+        await pilot.press("p", "escape")
+        assert app.cancelled == 0  # it closed the box
+        await pilot.press("escape")
+        assert app.cancelled == 1  # closed: Escape reaches the console's cancel
 
 
 async def test_comparison_lists_every_difference_with_expected_churn_dimmed(
@@ -343,6 +369,7 @@ async def test_the_countdown_turns_yellow_under_five_minutes_and_red_when_expire
         assert "EXPIRED 0:12 ago" in shown(countdown)
 
 
+@pytest.mark.slow
 async def test_the_countdown_ticks_by_itself_every_second() -> None:
     clock = Clock(NOW)
     app = PaneApp(TokenPane(now=clock))

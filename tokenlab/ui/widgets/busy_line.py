@@ -39,6 +39,11 @@ class BusyLine(Static):
             self._timer = self.set_interval(0.1, self.tick)
         self.tick()
 
+    def relabel(self, label: str) -> None:
+        """New words for the same wait (the elapsed time goes on)."""
+        self.label = label
+        self.tick()
+
     def stop(self) -> None:
         self.started = None
         self.remove_class("-busy")

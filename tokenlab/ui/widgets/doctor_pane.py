@@ -130,7 +130,7 @@ class DoctorPane(VerticalScroll):
         """One step as soon as the core knows it."""
         busy = self.query_one(BusyLine)
         if busy.busy:
-            busy.label = f"running the checklist ({event.index} of {event.total} steps)"
+            busy.relabel(f"running the checklist ({event.index} of {event.total} steps)")
         self._put_step(
             event.key,
             step_content(

@@ -239,6 +239,12 @@ class TokenPane(VerticalScroll):
         box.display = True
         box.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Escape is the paste box's only while it is open; otherwise it goes on up (cancel).
+        if action == "close_paste":
+            return bool(self.query_one("#token-paste", Input).display)
+        return True
+
     def action_close_paste(self) -> None:
         box = self.query_one("#token-paste", Input)
         box.clear()
