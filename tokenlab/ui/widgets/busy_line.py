@@ -1,4 +1,8 @@
-"""A spinner and the seconds elapsed: shown while a pane waits on a server, hidden otherwise."""
+"""A spinner and the time elapsed, for a pane waiting on the core ("sending… 1.2 s").
+
+Shown only while busy (`display`, and the class `-busy` for styles); `start(label)`, `relabel`,
+`stop()`. The spinner frame follows the injected clock, so a snapshot with a fixed clock is fixed.
+"""
 
 from __future__ import annotations
 
@@ -13,46 +17,55 @@ FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
 class BusyLine(Static):
-    """`start(what)` shows "⠋ what… 3 s" until `stop()`; the clock is injectable for tests."""
-
     def __init__(
         self,
-        *,
         now: Callable[[], float] = time.monotonic,
+        *,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__("", id=id, classes=classes)
         self.now = now
-        self.what = ""
-        self._since = 0.0
+        self.label = ""
+        self.started: float | None = None
         self._timer: Timer | None = None
 
     @property
     def busy(self) -> bool:
-        return self._timer is not None
+        return self.started is not None
 
     @property
     def elapsed(self) -> float:
-        return self.now() - self._since if self.busy else 0.0
+        return self.now() - self.started if self.started is not None else 0.0
 
     def on_mount(self) -> None:
         self.display = self.busy
 
-    def start(self, what: str) -> None:
-        self.stop()
-        self.what = what
-        self._since = self.now()
-        self._timer = self.set_interval(0.25, self._tick)
+    def start(self, label: str) -> None:
+        self.label, self.started = label, self.now()
+        self.add_class("-busy")
         self.display = True
-        self._tick()
+        if self._timer is None:
+            self._timer = self.set_interval(0.1, self.tick)
+        self.tick()
+
+    def relabel(self, label: str) -> None:
+        """New words for the same wait (the elapsed time goes on)."""
+        self.label = label
+        self.tick()
 
     def stop(self) -> None:
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        self.started = None
+        self.remove_class("-busy")
         self.display = False
+        self.update("")
 
-    def _tick(self) -> None:
-        frame = FRAMES[int(self.elapsed * 4) % len(FRAMES)]  # from the clock: fixed in snapshots
-        self.update(Text(f"{frame} {self.what}… {self.elapsed:.0f} s", style="bold"))
+    def tick(self) -> None:
+        if self.started is None:
+            return
+        elapsed = self.elapsed
+        frame = FRAMES[int(elapsed * 10) % len(FRAMES)]
+        self.update(Text(f"{frame} {self.label}… {elapsed:.1f} s", style="bold"))
