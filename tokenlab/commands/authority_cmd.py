@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from tokenlab.commands.arguments import timeout_arg
 from tokenlab.commands.context import CommandContext
 from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.urls import check_url
@@ -29,7 +30,9 @@ def add_parser(sub: Any) -> None:
         "--insecure", action="store_true", help="allow plain http to a host that is not loopback"
     )
     p.add_argument("--ca-bundle", default="", help="PEM file of extra CA certificates to trust")
-    p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument(
+        "--timeout", type=timeout_arg, default=10.0, help="seconds per whole request (default 10)"
+    )
     p.add_argument("--json", action="store_true")
     p.add_argument("-v", "--verbose", action="store_true", help="trace every exchange")
     p.set_defaults(run=_run)

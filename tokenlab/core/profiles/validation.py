@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tokenlab.core.errors import ProfileError, RemedyKind, UsageError, remedy
 from tokenlab.core.profiles.model import AUTH_METHODS, FIELDS, SCENARIOS, Profile, value_at
+from tokenlab.core.timeouts import seconds_hint, seconds_problem
 from tokenlab.core.urls import check_url
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -76,9 +77,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "timeout",
-        lambda p: not p.timeout > 0,
-        lambda p: f"timeout {p.timeout} must be positive",
-        "give a number of seconds, e.g. 10",
+        lambda p: seconds_problem(p.timeout) is not None,
+        lambda p: f"a timeout of {seconds_problem(p.timeout)}",
+        seconds_hint(),
         example="10",
     ),
     Rule(
