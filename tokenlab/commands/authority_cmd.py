@@ -79,6 +79,7 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     for k in report.keys:
         ctx.out(
             f"  kid={k.kid or '-'} kty={k.kty} alg={k.alg or '-'} use={k.use or '-'} size={k.size or '-'}"
+            + (f"  UNUSABLE: {k.problem}" if k.problem else "")
         )
     skew_s = report.clock_skew_s
     skew = (
@@ -92,6 +93,16 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     for f in report.findings:
         hint = hint_with_remedy(f.hint, f.remedy)
         ctx.out(f"{f.level.upper():<8} {f.message}" + (f"\n         hint: {hint}" if hint else ""))
-    if report.ok:
-        ctx.out("OK: usable" + (" for API tokens" if report.kind == "instance" else ""))
+    ctx.out(verdict(report))
     return 0 if report.ok else 1
+
+
+def verdict(report: AuthorityReport) -> str:
+    """The last line: "usable" only when nothing at all is wrong."""
+    errors = sum(f.level == "error" for f in report.findings)
+    warnings = sum(f.level == "warning" for f in report.findings)
+    if errors:
+        return f"NOT USABLE: {errors} error(s) above"
+    if warnings:
+        return f"CHECK: {warnings} warning(s) above; read them before relying on this authority"
+    return "OK: usable" + (" for API tokens" if report.kind == "instance" else "")
