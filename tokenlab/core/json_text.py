@@ -70,7 +70,7 @@ def read_json(
 ) -> JsonText:
     """The JSON value in `data` (UTF-8 when bytes), within the bounds, or a `JsonTextError`."""
     if len(data) > max_chars:
-        raise JsonTextError("too-large", f"is larger than {max_chars // 1024} KiB of JSON")
+        raise JsonTextError("too-large", f"is more than {max_chars:,} characters of JSON")
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig")  # a BOM is tolerated, as json.loads does for bytes
