@@ -184,9 +184,12 @@ def _token(h: _Handler, mode: str) -> None:
         "jti": base64.urlsafe_b64encode(now.to_bytes(8, "big")).decode(),
     }
     token = jwt.encode(claims, h.server.key, "RS256", headers={"kid": "fault-1", "typ": "at+jwt"})
-    h.send_json(
-        200, {"access_token": token, "token_type": "Bearer", "expires_in": 3600, "scope": "read"}
-    )
+    answer = {"access_token": token, "token_type": "Bearer", "expires_in": 3600, "scope": "read"}
+    change = TOKEN_MODES.get(mode)
+    if change is not None:
+        h.send_raw(200, change(answer))
+        return
+    h.send_json(200, answer)
 
 
 def _api(h: _Handler, mode: str) -> None:
@@ -226,11 +229,39 @@ def _many_keys(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return keys + [{**keys[0], "kid": f"extra-{i}"} for i in range(10_000)]
 
 
+def _small_keys_first(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """10,000 tiny (unusable) keys, the real one last: small enough to pass the size cap, so a
+    lookup by kid and the authority check meet every one of them."""
+    return [
+        {"kty": "RSA", "kid": f"extra-{i}", "n": "AQAB", "e": "AQAB"} for i in range(10_000)
+    ] + keys
+
+
 JWKS_MODES: dict[str, Callable[[list[dict[str, Any]]], list[dict[str, Any]]]] = {
     "jwks-10000-keys": _many_keys,
     "jwks-bad-n": lambda keys: [{**keys[0], "n": "not base64 at all!*"}],
     "jwks-n-list": lambda keys: [{**keys[0], "n": [1, 2, 3]}],
     "jwks-duplicate-kid": lambda keys: [keys[0], {**keys[0]}],
+    "jwks-10000-small-keys": _small_keys_first,
+}
+
+
+def _with_expires_in(number: str) -> Callable[[dict[str, Any]], bytes]:
+    """A token answer whose expires_in is `number` as written (json.dumps cannot write 1e400)."""
+
+    def change(answer: dict[str, Any]) -> bytes:
+        return (
+            json.dumps({**answer, "expires_in": 0})
+            .replace('"expires_in": 0', f'"expires_in": {number}')
+            .encode()
+        )
+
+    return change
+
+
+TOKEN_MODES: dict[str, Callable[[dict[str, Any]], bytes]] = {
+    "token-expires-in-1e400": _with_expires_in("1e400"),
+    "token-expires-in-400-digits": _with_expires_in("9" * 400),
 }
 
 
@@ -276,6 +307,11 @@ def _deep_json(h: _Handler) -> None:
     h.send_raw(200, b"[" * 100_000 + b"]" * 100_000)
 
 
+def _deep_json_error(h: _Handler) -> None:
+    """An error answer (400) nested 100,000 deep: the path that explains OAuth errors reads it."""
+    h.send_raw(400, b'{"error": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+
+
 def _html_500(h: _Handler) -> None:
     page = b"<html><head><title>Server Error</title></head><body>oops</body></html>"
     h.send_raw(500, page, "text/html")
@@ -317,6 +353,7 @@ FAULTS: dict[str, Callable[[_Handler], None]] = {
     "silent": _silent,
     "gzip-bomb": _gzip_bomb,
     "deep-json": _deep_json,
+    "deep-json-error": _deep_json_error,
     "html-500": _html_500,
     "invalid-json": _invalid_json,
     "redirect-loop": _redirect_loop,

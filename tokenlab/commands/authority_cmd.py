@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from tokenlab.commands.arguments import timeout_arg
 from tokenlab.commands.context import CommandContext
 from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.urls import check_url
@@ -29,7 +30,9 @@ def add_parser(sub: Any) -> None:
         "--insecure", action="store_true", help="allow plain http to a host that is not loopback"
     )
     p.add_argument("--ca-bundle", default="", help="PEM file of extra CA certificates to trust")
-    p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument(
+        "--timeout", type=timeout_arg, default=10.0, help="seconds per whole request (default 10)"
+    )
     p.add_argument("--json", action="store_true")
     p.add_argument("-v", "--verbose", action="store_true", help="trace every exchange")
     p.set_defaults(run=_run)
@@ -76,6 +79,7 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     for k in report.keys:
         ctx.out(
             f"  kid={k.kid or '-'} kty={k.kty} alg={k.alg or '-'} use={k.use or '-'} size={k.size or '-'}"
+            + (f"  UNUSABLE: {k.problem}" if k.problem else "")
         )
     skew_s = report.clock_skew_s
     skew = (
@@ -89,6 +93,16 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     for f in report.findings:
         hint = hint_with_remedy(f.hint, f.remedy)
         ctx.out(f"{f.level.upper():<8} {f.message}" + (f"\n         hint: {hint}" if hint else ""))
-    if report.ok:
-        ctx.out("OK: usable" + (" for API tokens" if report.kind == "instance" else ""))
+    ctx.out(verdict(report))
     return 0 if report.ok else 1
+
+
+def verdict(report: AuthorityReport) -> str:
+    """The last line: "usable" only when nothing at all is wrong."""
+    errors = sum(f.level == "error" for f in report.findings)
+    warnings = sum(f.level == "warning" for f in report.findings)
+    if errors:
+        return f"NOT USABLE: {errors} error(s) above"
+    if warnings:
+        return f"CHECK: {warnings} warning(s) above; read them before relying on this authority"
+    return "OK: usable" + (" for API tokens" if report.kind == "instance" else "")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TextIO
@@ -12,6 +14,30 @@ from tokenlab.core.errors import Remedy
 from tokenlab.core.events import Bus, Notice
 from tokenlab.core.profiles import ProfileStore
 from tokenlab.core.secrets import SecretStore
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _finite(value: Any) -> Any:
+    """`value` with every non-finite float as a string: JSON has no Infinity or NaN."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value).replace("inf", "Infinity").replace("nan", "NaN")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def json_text(value: Any) -> str:
+    """Valid JSON for stdout whatever a server or a token put in `value`: a number too large
+    for a float (read as inf) becomes a string, and a lone surrogate (valid in a JSON escape,
+    but not encodable as UTF-8) is written as its escape."""
+    try:
+        text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # rare: only a hostile value has inf in it
+        text = json.dumps(_finite(value), indent=2, ensure_ascii=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 @dataclass
@@ -37,7 +63,7 @@ class CommandContext:
         self.stdout.write(text + "\n")
 
     def json(self, value: Any) -> None:
-        self.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+        self.stdout.write(json_text(value) + "\n")
 
     def error(self, message: str, hint: str = "", remedy: Remedy | None = None) -> None:
         self.stderr.write(f"tokenlab: error: {message}\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from tokenlab.commands.arguments import timeout_arg
 from tokenlab.commands.context import CommandContext
 from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.errors import EXIT_FAILURE, EXIT_OK, UsageError
@@ -63,7 +64,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--insecure", action="store_true", help="allow plain http to a non-loopback host"
     )
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds per request with --verify")
+    p.add_argument(
+        "--timeout", type=timeout_arg, default=10.0, help="seconds per request with --verify"
+    )
     p.add_argument("--json", action="store_true")
     p.add_argument("-v", "--verbose", action="store_true", help="trace every exchange (--verify)")
     p.set_defaults(run=_run)
@@ -214,21 +217,28 @@ async def _verify(
 
 STATUS_LABEL = {"pass": "pass", "skip": "skip", "warn": "WARN", "fail": "FAIL"}
 
+# What the signature check's status lets the report say about how the token was checked.
+SIGNATURE_WORDS = {
+    "pass": "signature verified with its JWKS",
+    "fail": "signature check FAILED against its JWKS",
+    "warn": "signature checked with its JWKS, with a warning",
+}
+
+
+def _how_checked(report: TokenReport) -> str:
+    signature = report.check("signature")
+    if signature is not None and signature.status in SIGNATURE_WORDS:
+        return SIGNATURE_WORDS[signature.status]
+    asked = report.check("introspection")
+    return "introspection" if asked is not None and asked.status != "skip" else "offline checks"
+
 
 def render(report: TokenReport) -> list[str]:
     """The readable report: token, header, claims with meanings, checks, the verdict."""
     t = report.token
     lines = [f"token    {t.masked}", f"what     {t.description}"]
     if report.authority:
-        asked = report.check("introspection")
-        how = (
-            "signature verified with its JWKS"
-            if report.verified
-            else "introspection"
-            if asked is not None and asked.status != "skip"
-            else "offline checks"
-        )
-        lines.append(f"against  {report.authority} ({how})")
+        lines.append(f"against  {report.authority} ({_how_checked(report)})")
     if report.header:
         lines.append("header   " + "  ".join(f"{r.name}={r.value}" for r in report.header))
     if t.kind == "jwt":

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tokenlab.commands.arguments import timeout_arg
 from tokenlab.commands.context import CommandContext
 from tokenlab.core.errors import EXIT_FAILURE, ConfigFileError, ProfileError, UsageError
 from tokenlab.core.profiles import (
@@ -116,7 +117,7 @@ def _profile_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--key", help="private_key_jwt: PEM private key path")
     p.add_argument("--cert", help="private_key_jwt: certificate path (for x5t#S256)")
-    p.add_argument("--timeout", type=float, help="seconds per HTTP request (default 10)")
+    p.add_argument("--timeout", type=timeout_arg, help="seconds per HTTP request (default 10)")
     p.add_argument(
         "--authorize-param",
         action="append",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from tokenlab.commands.arguments import wait_arg
 from tokenlab.commands.context import CommandContext
 from tokenlab.core.flows.registry import FLOW_TARGETS
 from tokenlab.core.secrets import SecretKind
@@ -55,7 +56,7 @@ def add_flow_options(p: Any) -> None:
     )
     p.add_argument(
         "--wait",
-        type=float,
+        type=wait_arg,
         default=300.0,
         help="seconds to wait for sign-in or approval (default 300)",
     )

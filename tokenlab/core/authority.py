@@ -10,7 +10,6 @@ tokens the instance APIs accept; a profile that asks it for an API token is a mi
 from __future__ import annotations
 
 import fnmatch
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -26,6 +25,8 @@ from tokenlab.core.discovery import (
     key_info,
 )
 from tokenlab.core.errors import Remedy, RemedyKind, remedy
+from tokenlab.core.json_text import JsonTextError, read_json
+from tokenlab.core.jwk import is_signing_key, key_problem
 from tokenlab.core.urls import is_cleartext, join_url
 
 if TYPE_CHECKING:  # only annotations: the commands that classify an authority need no httpx
@@ -56,6 +57,7 @@ __all__ = [  # the discovery names, here too: callers import them from the autho
     "KeyInfo",
     "Level",
     "check_discovery",
+    "check_keys",
     "classify",
     "clock_skew_seconds",
     "discovery_url",
@@ -230,6 +232,58 @@ def check_discovery(
     return findings
 
 
+MAX_KEYS_CHECKED = 50  # an authority publishes a few keys; more is a fault, not a key set
+
+
+def check_keys(entries: list[Any]) -> tuple[tuple[KeyInfo, ...], list[Finding]]:
+    """The keys of a JWKS, each loaded once to know it works, and what is wrong with the set:
+    a key that cannot be used, a kid named twice, no usable signing key at all."""
+    jwks = [k for k in entries if isinstance(k, dict)]
+    findings: list[Finding] = []
+    if len(jwks) > MAX_KEYS_CHECKED:
+        findings.append(
+            Finding(
+                "warning",
+                f"the JWKS holds {len(jwks)} keys; only the first {MAX_KEYS_CHECKED} were checked",
+                "an authority publishes a few signing keys: this key set is not a real one",
+            )
+        )
+        jwks = jwks[:MAX_KEYS_CHECKED]
+    keys = tuple(
+        key_info(k, (key_problem(k) or "") if is_signing_key(k) else "not a signing key")
+        for k in jwks
+    )
+    signing = [k for k, jwk in zip(keys, jwks, strict=True) if is_signing_key(jwk)]
+    usable = [k for k in signing if k.usable]
+    broken = [f"key {k.kid or '(no kid)'}: {k.problem}" for k in signing if not k.usable]
+    if not usable:
+        findings.append(
+            Finding(
+                "error",
+                "the JWKS holds no usable signing key"
+                + (f" ({'; '.join(broken[:3])})" if broken else ""),
+                "no token from this authority can be verified; the provider's key set is malformed",
+            )
+        )
+    else:
+        findings += [
+            Finding(
+                "warning", f"{text}: it cannot be used", "tokens signed with it cannot be verified"
+            )
+            for text in broken
+        ]
+    kids = [k.kid for k in keys if k.kid]
+    findings += [
+        Finding(
+            "warning",
+            f"the kid {kid!r} names {kids.count(kid)} keys in the JWKS",
+            "a kid must name one key: a verifier picks one copy, and fails when it is the wrong one",
+        )
+        for kid in dict.fromkeys(k for k in kids if kids.count(k) > 1)
+    ]
+    return keys, findings
+
+
 def skew_finding(skew: float | None) -> Finding | None:
     if skew is None or abs(skew) <= CLOCK_SKEW_WARNING_S:
         return None
@@ -269,15 +323,8 @@ async def inspect_authority(
     keys: tuple[KeyInfo, ...] = ()
     try:
         jwks = await cache.jwks(client, discovery)
-        keys = tuple(key_info(k) for k in jwks["keys"] if isinstance(k, dict))
-        if not keys:
-            findings.append(
-                Finding(
-                    "error",
-                    "the JWKS holds no keys",
-                    "no token from this authority can be verified",
-                )
-            )
+        keys, key_findings = check_keys(jwks["keys"])
+        findings += key_findings
     except AuthorityError as exc:
         findings.append(Finding("error", exc.message, exc.hint, exc.remedy))
     skew = cache.last_skew.get(authority)
@@ -303,8 +350,8 @@ async def find_authority(client: httpx.AsyncClient, instance: str) -> tuple[str,
         if response.status_code != 200:
             continue
         try:
-            doc = json.loads(response.content)
-        except ValueError:
+            doc = read_json(response.content).value
+        except JsonTextError:
             continue
         sites = doc.get("WebSites") if isinstance(doc, dict) else None
         if not isinstance(sites, list):

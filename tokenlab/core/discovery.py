@@ -6,8 +6,9 @@ What they *mean* for tokenlab (instance or global authority, issuer, https, cloc
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email.utils
-import json
 import re
 import time
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tokenlab.core.errors import TokenlabError
+from tokenlab.core.json_text import JsonTextError, read_json
 from tokenlab.core.urls import join_url
 
 if TYPE_CHECKING:  # only annotations: the commands that classify an authority need no httpx
@@ -32,6 +34,11 @@ class KeyInfo:
     alg: str
     use: str
     size: int | None  # RSA modulus bits or EC curve bits
+    problem: str = ""  # why this signing key cannot check a signature ("" when it can)
+
+    @property
+    def usable(self) -> bool:
+        return not self.problem
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,6 +47,8 @@ class KeyInfo:
             "alg": self.alg,
             "use": self.use,
             "size": self.size,
+            "usable": self.usable,
+            "problem": self.problem,
         }
 
 
@@ -107,8 +116,13 @@ def _json_object(response: httpx.Response, what: str) -> dict[str, Any]:
             "check the authority URL: it is usually https://{instance}/id",
         )
     try:
-        value = json.loads(response.content)
-    except ValueError:
+        value = read_json(response.content).value
+    except JsonTextError as exc:
+        if exc.problem in ("too-deep", "too-large"):
+            raise AuthorityError(
+                f"{what} at {response.request.url} {exc.reason}",
+                "no OpenID provider answers like this; check the authority URL",
+            ) from None
         kind = (
             "an HTML page"
             if "html" in ctype or response.content.lstrip()[:1] == b"<"
@@ -226,18 +240,30 @@ class AuthorityCache:
         return None, jwks
 
 
-def key_info(jwk: Mapping[str, Any]) -> KeyInfo:
-    import base64
+def _rsa_bits(n: Any) -> int | None:
+    if not isinstance(n, str):
+        return None
+    try:
+        return len(base64.urlsafe_b64decode(n + "=" * (-len(n) % 4))) * 8
+    except (binascii.Error, ValueError):  # not base64url: `key_problem` says so
+        return None
 
+
+def key_info(jwk: Mapping[str, Any], problem: str = "") -> KeyInfo:
+    """What a JWK says about itself; `problem` is why it cannot be used, when it cannot."""
     size: int | None = None
     kty = str(jwk.get("kty", ""))
-    if kty == "RSA" and isinstance(jwk.get("n"), str):
-        n = jwk["n"]
-        size = len(base64.urlsafe_b64decode(n + "=" * (-len(n) % 4))) * 8
+    if kty == "RSA":
+        size = _rsa_bits(jwk.get("n"))
     elif kty == "EC":
         size = {"P-256": 256, "P-384": 384, "P-521": 521}.get(str(jwk.get("crv")))
     return KeyInfo(
-        str(jwk.get("kid", "")), kty, str(jwk.get("alg", "")), str(jwk.get("use", "")), size
+        str(jwk.get("kid", "")),
+        kty,
+        str(jwk.get("alg", "")),
+        str(jwk.get("use", "")),
+        size,
+        problem,
     )
 
 

@@ -1,19 +1,18 @@
 """The one httpx client factory: timeouts, TLS, proxies, a size cap, and a recorder.
 
-Every request passes `RecordingTransport`, which publishes one `HttpExchange` event per
-exchange with secrets masked by the `Redactor`, and turns transport failures into
-`TokenlabError`s that say what to check. Nothing else in tokenlab builds an httpx client.
+Every request passes `RecordingTransport`, which gives the whole exchange one deadline, reads
+the body within a cap on both the wire and the decoded bytes (`http_body`), publishes one
+`HttpExchange` event per exchange with secrets masked by the `Redactor`, and turns transport
+failures into `TokenlabError`s that say what to check (`http_errors`). Nothing else in
+tokenlab builds an httpx client.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 import ssl
 import time
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,19 +20,18 @@ import httpx
 
 from tokenlab import __version__
 from tokenlab.core.errors import (
-    DnsError,
     RemedyKind,
     RequestTimeoutError,
-    ResponseTooLargeError,
-    ServerUnreachableError,
-    TlsVerificationError,
     TokenlabError,
-    TransportError,
     UsageError,
     remedy,
 )
 from tokenlab.core.events import Bus, HttpExchange
+from tokenlab.core.http_body import ACCEPT_ENCODING, CappedBody
+from tokenlab.core.http_errors import explain_transport_error
+from tokenlab.core.json_text import MAX_JSON_DEPTH, nests_deeper_than
 from tokenlab.core.redact import Redactor
+from tokenlab.core.timeouts import check_seconds
 
 if TYPE_CHECKING:
     from tokenlab.core.profiles import Profile
@@ -49,6 +47,9 @@ class HttpOptions:
     ca_bundle: str = ""
     os_trust_store: bool = False
     max_body_bytes: int = MAX_BODY_BYTES
+
+    def __post_init__(self) -> None:
+        check_seconds(self.timeout)  # inf would wait forever, nan never compares, 0 never ends
 
     @classmethod
     def from_profile(cls, profile: Profile) -> HttpOptions:
@@ -118,7 +119,7 @@ def build_client(
         transport=default,
         mounts=mounts,
         timeout=httpx.Timeout(options.timeout),
-        headers={"User-Agent": USER_AGENT},
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         trust_env=False,  # proxies are routed by proxy_routes(); the rest of env is not trusted
     )
 
@@ -144,7 +145,8 @@ def proxy_routes() -> dict[str, str | None]:
 
 
 class RecordingTransport(httpx.AsyncBaseTransport):
-    """Sends through `inner`, reads the body with a cap, publishes a masked `HttpExchange`."""
+    """Sends through `inner` within one deadline, reads and decodes the body with a cap, and
+    publishes a masked `HttpExchange`."""
 
     def __init__(
         self,
@@ -164,9 +166,24 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         started = time.perf_counter()
         request_body = await request.aread()
+        seconds = _deadline_s(request, self.options)
+        # httpx's timeouts bound each read; a server that drips a byte at a time never
+        # trips them, so the whole exchange (connect, headers, body) has one deadline.
+        deadline = asyncio.timeout(seconds)
         try:
-            response = await self.inner.handle_async_request(request)
-            raw = await self._read_capped(response, request)
+            async with deadline:
+                response = await self.inner.handle_async_request(request)
+                body = await self._read_capped(response, request)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            late = RequestTimeoutError(
+                f"no complete answer from {self.redactor.url(str(request.url))} within {seconds:g} s",
+                "the server may be down, slow, or sending its answer too slowly",
+                remedy(RemedyKind.RAISE_TIMEOUT, seconds=seconds),
+            )
+            self._publish(request, request_body, None, started, error=late.message)
+            raise late from None
         except TokenlabError as exc:
             self._publish(request, request_body, None, started, error=exc.message)
             raise
@@ -174,48 +191,56 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             error = await explain_transport_error(exc, request, self.options)
             self._publish(request, request_body, None, started, error=error.message)
             raise error from None
-        result = httpx.Response(
+        self._publish(request, request_body, (response, body), started)
+        return httpx.Response(
             response.status_code,
-            headers=response.headers,
-            content=raw,
+            # the body is decoded here: httpx must not decode it again
+            headers=[(k, v) for k, v in response.headers.multi_items() if k not in _DECODED],
+            content=body,
             request=request,
             extensions=response.extensions,
         )
-        self._publish(request, request_body, result, started)
-        return result
 
     async def _read_capped(self, response: httpx.Response, request: httpx.Request) -> bytes:
+        where = self.redactor.url(str(request.url))
+        cap = self.options.max_body_bytes
         try:
-            return response.content  # already read (a transport that built it in memory)
+            content = response.content  # already read and decoded (a transport built it in memory)
         except httpx.ResponseNotRead:
             pass
-        chunks: list[bytes] = []
-        size = 0
+        else:
+            body = CappedBody((), cap=cap, where=where)
+            body.feed(content)
+            return body.finish()
         try:
+            body = CappedBody(
+                response.headers.get_list("content-encoding", split_commas=True),
+                cap=cap,
+                where=where,
+            )
             async for chunk in response.aiter_raw():
-                size += len(chunk)
-                if size > self.options.max_body_bytes:
-                    raise ResponseTooLargeError(
-                        f"the response from {request.url.host} is larger than "
-                        f"{self.options.max_body_bytes // 1024} KiB",
-                        "this is not an identity or API answer: check the URL",
-                    )
-                chunks.append(chunk)
+                body.feed(chunk)
+            return body.finish()
         finally:
             await response.aclose()
-        return b"".join(chunks)
 
     def _publish(
         self,
         request: httpx.Request,
         request_body: bytes,
-        response: httpx.Response | None,
+        answer: tuple[httpx.Response, bytes] | None,
         started: float,
         error: str = "",
     ) -> None:
         if self.bus is None:
             return
         r = self.redactor
+        status, headers, body = (
+            (answer[0].status_code, r.headers(list(answer[0].headers.items())), answer[1])
+            if answer is not None
+            else (None, (), b"")
+        )
+        ctype = answer[0].headers.get("content-type", "") if answer is not None else ""
         self.bus.publish(
             HttpExchange(
                 run_id=self.run_id,
@@ -223,13 +248,9 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                 url=r.url(str(request.url)),
                 request_headers=r.headers(list(request.headers.items())),
                 request_body=r.body(request.headers.get("content-type", ""), request_body),
-                status=response.status_code if response is not None else None,
-                response_headers=r.headers(list(response.headers.items()))
-                if response is not None
-                else (),
-                response_body=r.body(response.headers.get("content-type", ""), response.content)
-                if response is not None
-                else "",
+                status=status,
+                response_headers=headers,
+                response_body=_trace_body(r, ctype, body),
                 elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
                 error=error,
             )
@@ -239,117 +260,21 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-async def explain_transport_error(
-    exc: httpx.HTTPError, request: httpx.Request, options: HttpOptions
-) -> TransportError:
-    """Turn an httpx failure into an error that names the likely cause and what to do."""
-    url = request.url
-    host = url.host
-    where = f"{url.scheme}://{url.netloc.decode('ascii', 'replace')}"
-    chain = list(_causes(exc))
-    text = " ".join(f"{c!r} {c}" for c in chain)
-    if isinstance(exc, httpx.TimeoutException):
-        phase = {
-            httpx.ConnectTimeout: "connecting to",
-            httpx.ReadTimeout: "waiting for an answer from",
-            httpx.WriteTimeout: "sending to",
-            httpx.PoolTimeout: "waiting for a connection to",
-        }.get(type(exc), "talking to")
-        return RequestTimeoutError(
-            f"timed out after {options.timeout:g} s {phase} {where}",
-            "the server may be down or slow",
-            remedy(RemedyKind.RAISE_TIMEOUT, seconds=options.timeout),
-        )
-    if "CERTIFICATE_VERIFY_FAILED" in text or any(
-        isinstance(c, ssl.SSLCertVerificationError) for c in chain
+_DECODED = ("content-encoding", "content-length", "transfer-encoding")
+
+
+def _deadline_s(request: httpx.Request, options: HttpOptions) -> float:
+    """The whole exchange's deadline: the request's own timeout if it set one, else the options'."""
+    given = request.extensions.get("timeout") or {}
+    values = [v for v in given.values() if isinstance(v, int | float) and v > 0]
+    return max(values, default=options.timeout)
+
+
+def _trace_body(redactor: Redactor, content_type: str, body: bytes) -> str:
+    """The masked body for the trace; JSON too deep for a recursive reader is described, not
+    shown (the redactor reads JSON recursively)."""
+    if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and nests_deeper_than(
+        body.decode("utf-8", "replace"), MAX_JSON_DEPTH
     ):
-        detail = await _peer_certificate_summary(host, url.port or 443, options.timeout)
-        reason = _verify_reason(exc)
-        return TlsVerificationError(
-            f"TLS verification failed for {host}: {reason}{detail}",
-            "if a corporate proxy or a private CA signs this certificate, trust that CA; "
-            "do not turn verification off",
-            remedy(RemedyKind.TRUST_CA),
-        )
-    if isinstance(exc, httpx.ConnectError):
-        return _connect_error(exc, chain, host, where)
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return ServerUnreachableError(
-            f"{where} closed the connection or answered something that is not HTTP: {exc}",
-            "check the scheme (http vs https) and the port",
-        )
-    return TransportError(
-        f"request to {where} failed: {type(exc).__name__}: {exc}", "check the URL and the network"
-    )
-
-
-_DNS_TEXTS = (
-    "Name or service not known",
-    "nodename nor servname",
-    "name resolution",
-    "getaddrinfo failed",
-)
-
-
-def _connect_error(
-    exc: httpx.ConnectError, chain: list[BaseException], host: str, where: str
-) -> TransportError:
-    """No connection: the name does not resolve, nothing listens, or something else."""
-    text = " ".join(f"{c!r} {c}" for c in chain)
-    if any(isinstance(c, socket.gaierror) for c in chain) or any(s in text for s in _DNS_TEXTS):
-        return DnsError(
-            f"cannot resolve the host name {host!r}",
-            "check the spelling of the URL; on a private network, check DNS or the VPN",
-        )
-    if any(isinstance(c, ConnectionRefusedError) for c in chain) or "refused" in text.lower():
-        return ServerUnreachableError(
-            f"connection refused by {where}",
-            "is the URL right (scheme, host, port) and is the server up?",
-        )
-    return ServerUnreachableError(
-        f"cannot connect to {where}: {exc}", "is the URL right and the server up?"
-    )
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and what caused it, down the chain (httpx wraps the OS error)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _verify_reason(exc: BaseException) -> str:
-    for cause in _causes(exc):
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return cause.verify_message or "certificate not trusted"
-    text = str(exc)
-    marker = "certificate verify failed:"
-    if marker in text:
-        return text.split(marker, 1)[1].split("(_ssl")[0].strip()
-    return "certificate not trusted"
-
-
-async def _peer_certificate_summary(host: str, port: int, timeout: float) -> str:
-    """`(subject ..., issuer ...)` of the certificate the server showed, fetched without trust."""
-
-    def fetch() -> bytes | None:
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        with (
-            socket.create_connection((host, port), timeout=min(timeout, 5.0)) as sock,
-            ctx.wrap_socket(sock, server_hostname=host) as tls,
-        ):
-            return tls.getpeercert(binary_form=True)
-
-    with contextlib.suppress(Exception):
-        der = await asyncio.wait_for(asyncio.to_thread(fetch), timeout=min(timeout, 5.0) + 1)
-        if der:
-            from cryptography import x509
-
-            cert = x509.load_der_x509_certificate(der)
-            return f" (certificate subject {cert.subject.rfc4514_string()}, issuer {cert.issuer.rfc4514_string()})"
-    return ""
+        return f"<{len(body)} bytes of JSON nested more than {MAX_JSON_DEPTH} levels deep>"
+    return redactor.body(content_type, body)

@@ -6,11 +6,11 @@ Below the flows: inspection, probing and the automation flow all use these.
 from __future__ import annotations
 
 import base64
-import json
 from typing import Literal
 
 from tokenlab.core.authority import Finding
 from tokenlab.core.errors import UsageError
+from tokenlab.core.json_text import JsonTextError, loads
 
 PREFIX = "enrt_"
 TOKEN_TYPE = "reference"
@@ -24,8 +24,8 @@ def looks_like_jwt(value: str) -> bool:
     if len(parts) != 3 or not parts[0]:
         return False
     try:
-        header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
-    except (ValueError, UnicodeDecodeError):
+        header = loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
+    except (ValueError, JsonTextError):
         return False
     return isinstance(header, dict) and "alg" in header
 

@@ -13,6 +13,8 @@ from typing import Any
 from tokenlab.core.authority import Finding
 from tokenlab.core.redact import mask
 
+MAX_EXPIRES_IN_S = 100 * 365 * 86400  # a longer lifetime is a server's mistake, not a time
+
 
 @dataclass(frozen=True)
 class TokenSet:
@@ -91,8 +93,10 @@ def token_set_from(
     expires = body.get("expires_in")
     try:
         expires_in = int(expires) if expires is not None else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: 1e400 reads as inf
         expires_in = None
+    if expires_in is not None and not 0 <= expires_in <= MAX_EXPIRES_IN_S:
+        expires_in = None  # not a lifetime any clock can add
     return TokenSet(
         access_token=str(body["access_token"]),
         token_type=str(body.get("token_type", "Bearer")),

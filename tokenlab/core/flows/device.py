@@ -8,6 +8,7 @@ in the caller's task and starts none of its own.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -59,9 +60,9 @@ class DeviceAuthorization:
 def _seconds(value: Any) -> float | None:
     try:
         seconds = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
         return None
-    return seconds if seconds > 0 else None
+    return seconds if 0 < seconds < math.inf else None
 
 
 def read_device_authorization(body: dict[str, Any], pacing: DevicePacing) -> DeviceAuthorization:

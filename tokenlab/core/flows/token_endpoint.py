@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import time
 import uuid
 from pathlib import Path
@@ -14,6 +13,7 @@ from urllib.parse import quote
 from tokenlab.core.errors import RemedyKind, SecretMissingError, UsageError, remedy
 from tokenlab.core.explain import TokenEndpointError, explain, read_answer
 from tokenlab.core.flows.base import FlowContext
+from tokenlab.core.json_text import JsonTextError, read_json
 from tokenlab.core.secrets import SecretKind, missing_secret
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -161,6 +161,21 @@ def scrub_secrets(ctx: FlowContext, exc: TokenEndpointError) -> TokenEndpointErr
     return exc
 
 
+def _json_or_none(ctx: FlowContext, endpoint: str, status: int, content: bytes) -> Any:
+    """The answer's JSON value, None when it is not JSON; an answer no reader should take (too
+    deep) is refused here, before anything reads it recursively."""
+    try:
+        return read_json(content).value
+    except JsonTextError as exc:
+        if exc.problem not in ("too-deep", "too-large"):
+            return None
+        raise TokenEndpointError(
+            f"{ctx.secrets.redactor.url(endpoint)} answered HTTP {status}, and the answer {exc.reason}",
+            "no OAuth server answers like this: check the authority URL and any proxy in between",
+            status=status,
+        ) from None
+
+
 async def post_form(
     ctx: FlowContext,
     endpoint: str,
@@ -180,13 +195,10 @@ async def post_form(
         authenticate(ctx, form, headers, endpoint)
     response = await ctx.client.post(endpoint, data=form, headers=headers)
     ctype = response.headers.get("content-type", "")
+    body = _json_or_none(ctx, endpoint, response.status_code, response.content)
     if response.status_code == 200:
         if empty_ok and not response.content.strip():
             return {}
-        try:
-            body = json.loads(response.content)
-        except ValueError:
-            body = None
         if isinstance(body, dict):
             return body
     raise scrub_secrets(

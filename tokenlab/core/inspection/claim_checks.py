@@ -21,7 +21,9 @@ from tokenlab.core.inspection.claims import (
     duration_text,
     relative_text,
     scopes_of,
+    time_problem,
     utc_text,
+    value_text,
 )
 
 ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
@@ -98,6 +100,10 @@ class ServerTime:
         return f"{utc_text(when)} ({relative_text(when, self.server_now)})"
 
 
+def _not_a_time(name: str, value: Any) -> str:
+    return f"{name} is not a time: {time_problem(value)}"
+
+
 def expiry_check(exp_raw: Any, t: ServerTime, expect: Expectation) -> Check:
     want = f"later than now, leeway {t.leeway:g} s"
     exp = as_time(exp_raw)
@@ -110,7 +116,7 @@ def expiry_check(exp_raw: Any, t: ServerTime, expect: Expectation) -> Check:
             "the token never expires: the platform's APIs refuse access tokens without exp",
         )
     if exp is None:
-        return Check("expiry", "fail", str(exp_raw), want, "exp is not a time")
+        return Check("expiry", "fail", value_text(exp_raw), want, _not_a_time("exp", exp_raw))
     left, seen = exp - t.server_now, t.seen(exp)
     if left > 0:
         reason = f"valid for {duration_text(left)} more; {t.clock}"
@@ -140,7 +146,7 @@ def not_before_check(nbf_raw: Any, t: ServerTime, expect: Expectation) -> Check:
     if nbf_raw is None:
         return Check("not_before", "pass", "absent", want, "no nbf: valid from issue")
     if nbf is None:
-        return Check("not_before", "fail", str(nbf_raw), want, "nbf is not a time")
+        return Check("not_before", "fail", value_text(nbf_raw), want, _not_a_time("nbf", nbf_raw))
     early, seen = nbf - t.server_now, t.seen(nbf)
     if early > t.leeway:
         return Check(
@@ -168,7 +174,7 @@ def issued_at_check(iat_raw: Any, t: ServerTime, expect: Expectation) -> Check:
     if iat_raw is None:
         return Check("issued_at", "pass", "absent", want, "no iat (optional)")
     if iat is None:
-        return Check("issued_at", "fail", str(iat_raw), want, "iat is not a time")
+        return Check("issued_at", "fail", value_text(iat_raw), want, _not_a_time("iat", iat_raw))
     ahead = iat - t.server_now
     if ahead > t.leeway:
         # APIs do not reject on iat, but a future iat is the clearest sign of a clock problem

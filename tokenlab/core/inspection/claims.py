@@ -71,14 +71,26 @@ KNOWN_HEADER: dict[str, str] = {
 }
 
 
-def as_time(value: Any) -> float | None:
-    """A usable NumericDate, or None (bools, strings, NaN and absurd values are not times)."""
+_FIRST_TIME, _LAST_TIME = -62_135_596_800, 253_402_300_799  # years 1 and 9999: datetime's range
+
+
+def time_problem(value: Any) -> str | None:
+    """Why `value` is not a usable NumericDate, in a few words (None when it is one)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    number = float(value)
-    if not math.isfinite(number) or not -62_135_596_800 <= number <= 253_402_300_799:
-        return None  # outside years 1..9999: datetime cannot show it
-    return number
+        return f"it is {type(value).__name__ if value is not None else 'null'}, not a number"
+    if isinstance(value, float) and math.isnan(value):
+        return "it is NaN, not a number"
+    if (isinstance(value, int) and value.bit_length() > 64) or not math.isfinite(value):
+        return "the number is too large to be a time"
+    if not _FIRST_TIME <= value <= _LAST_TIME:
+        return "the number is outside the years 1 to 9999"
+    return None
+
+
+def as_time(value: Any) -> float | None:
+    """A usable NumericDate, or None (bools, strings, NaN, numbers too large to be a time and
+    times outside the years 1..9999 are not times: `time_problem` says which)."""
+    return None if time_problem(value) is not None else float(value)
 
 
 def utc_text(timestamp: float) -> str:
@@ -115,9 +127,13 @@ def printable(text: str) -> str:
 
 
 def value_text(value: Any) -> str:
-    """A claim's value on one line: strings as they are, everything else as compact JSON."""
+    """A claim's value on one line: strings as they are, a number of more digits than any
+    time or count has shortened, everything else as compact JSON."""
     if isinstance(value, str):
         return printable(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        digits = str(abs(value))
+        return f"{'-' if value < 0 else ''}{digits[:12]}... ({len(digits)} digits)"
     return printable(json.dumps(value, ensure_ascii=False, separators=(",", " ")))
 
 
@@ -163,7 +179,8 @@ def claim_row(name: str, value: Any, now: float) -> ClaimRow:
     if name in TIME_CLAIMS:
         when = as_time(value)
         if when is None:
-            note = f"{note}; not a valid time" if note else "not a valid time"
+            why = f"not a valid time: {time_problem(value)}"
+            note = f"{note}; {why}" if note else why
         else:
             readable = f"{utc_text(when)} ({relative_text(when, now)})"
             if name == "exp":

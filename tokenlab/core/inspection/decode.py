@@ -7,13 +7,13 @@ The whole token never appears in an error or a repr: only `mask(token)`.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tokenlab.core.errors import UsageError
+from tokenlab.core.json_text import JsonTextError, read_json
 from tokenlab.core.redact import mask
 
 MAX_TOKEN_CHARS = 64 * 1024  # real tokens are a few KiB; more is a pasted file, not a token
@@ -114,71 +114,36 @@ def _b64decode(segment: str, what: str, warnings: list[str]) -> bytes:
     return base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _depth(value: Any) -> int:
-    """How deeply `value` nests lists and objects (iterative: the value may be hostile)."""
-    deepest, stack = 0, [(value, 0)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level + 1)
-            if deepest > MAX_JSON_DEPTH:
-                break
-            stack.extend(
-                (v, level + 1) for v in (item.values() if isinstance(item, dict) else item)
-            )
-    return deepest
-
-
-def _parse_json(data: bytes, what: str) -> tuple[Any, list[str]]:
-    """The JSON value in `data`, and the object member names it repeats."""
-    duplicates: list[str] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen = dict(items)  # the last copy wins, at the first copy's place
-        if len(seen) != len(items):  # rare: only then walk the pairs in Python
-            found: set[str] = set()
-            for key, _ in items:
-                if key in found:
-                    duplicates.append(key)
-                found.add(key)
-        return seen
-
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise TokenFormatError(
-            f"the {what} is not text (not UTF-8): the token was cut or changed",
-            "copy the whole token again",
-        ) from None
-    try:
-        value = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
-        raise TokenFormatError(
-            f"the {what} is not JSON: the token was cut or changed, or it is not a JWT",
-            "copy the whole token again",
-        ) from None
-    return value, duplicates
+_UNREADABLE = {  # what each reading problem means for a token's part
+    "not-text": (
+        "is not text (not UTF-8): the token was cut or changed",
+        "copy the whole token again",
+    ),
+    "not-json": (
+        "is not JSON: the token was cut or changed, or it is not a JWT",
+        "copy the whole token again",
+    ),
+    "too-deep": (
+        f"nests JSON more than {MAX_JSON_DEPTH} levels deep: no real token does",
+        "this is not a token from an identity service",
+    ),
+    "too-large": ("is too large for a token", "give the token only"),
+}
 
 
 def _json_object(data: bytes, what: str, warnings: list[str]) -> dict[str, Any]:
-    value, duplicates = _parse_json(data, what)
-    # each level of nesting opens a bracket: with few brackets the walk cannot find too many
-    brackets = data.count(b"{") + data.count(b"[")
-    if brackets > MAX_JSON_DEPTH and _depth(value) > MAX_JSON_DEPTH:
-        raise TokenFormatError(
-            f"the {what} nests JSON more than {MAX_JSON_DEPTH} levels deep: no real token does",
-            "this is not a token from an identity service",
-        )
+    try:
+        parsed = read_json(data, max_depth=MAX_JSON_DEPTH, max_chars=MAX_TOKEN_CHARS)
+    except JsonTextError as exc:
+        message, hint = _UNREADABLE[exc.problem]
+        raise TokenFormatError(f"the {what} {message}", hint) from None
+    value = parsed.value
     if not isinstance(value, dict):
         raise TokenFormatError(
             f"the {what} is JSON but not an object (it is {type(value).__name__})",
             "a JWT's header and payload are JSON objects; this is not a JWT",
         )
-    for name in dict.fromkeys(duplicates):
+    for name in parsed.duplicate_names:
         # RFC 7519 4: readers differ on which copy wins, which is how confusion attacks start
         warnings.append(f"the {what} names {name!r} more than once")
     return value

@@ -7,12 +7,12 @@ takes a key from the token. PyJWT and cryptography load lazily: offline decoding
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from tokenlab.core.inspection.checks import CURVE_FOR_ALG, KEY_TYPE_FOR_ALG, Check
 from tokenlab.core.inspection.decode import DecodedToken
+from tokenlab.core.jwk import public_key
 
 
 def _fail(observed: str, expected: str, reason: str) -> Check:
@@ -98,7 +98,7 @@ def verify_with_jwk(
     alg: str, jwk: Mapping[str, Any], message: bytes, signature: bytes
 ) -> bool | None:
     """True/False for the signature; None when the JWK cannot be loaded as a public key."""
-    loaded = _public_key(alg, jwk)
+    loaded = public_key(alg, jwk)
     if loaded is None:
         return None
     algorithm, key = loaded
@@ -106,45 +106,6 @@ def verify_with_jwk(
         return bool(algorithm.verify(message, key, signature))
     except (ValueError, TypeError):  # e.g. an EC signature of the wrong length
         return False
-
-
-# Loading a key costs as much as checking a signature, and an authority publishes few keys.
-_LOADED: dict[tuple[str, str], tuple[Any, Any] | None] = {}
-_MAX_LOADED = 64
-
-
-def _public_key(alg: str, jwk: Mapping[str, Any]) -> tuple[Any, Any] | None:
-    """(PyJWT algorithm, public key) for this JWK, or None when it is not a usable key."""
-    try:
-        name = json.dumps(jwk, sort_keys=True)  # the key's canonical text names it exactly
-    except (TypeError, ValueError, RecursionError):
-        return None
-    if (alg, name) not in _LOADED:
-        if len(_LOADED) >= _MAX_LOADED:
-            _LOADED.clear()
-        _LOADED[(alg, name)] = _load_public_key(alg, jwk)
-    return _LOADED[(alg, name)]
-
-
-def _load_public_key(alg: str, jwk: Mapping[str, Any]) -> tuple[Any, Any] | None:
-    import jwt
-    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
-
-    algorithm = jwt.algorithms.get_default_algorithms()[alg]
-    try:
-        key = algorithm.from_jwk(dict(jwk))
-    except (jwt.PyJWTError, ValueError, TypeError, KeyError):
-        return None
-    # A JWKS that leaks private members still yields a key; verify with its public half only.
-    if isinstance(
-        key,
-        rsa.RSAPrivateKey
-        | ec.EllipticCurvePrivateKey
-        | ed25519.Ed25519PrivateKey
-        | ed448.Ed448PrivateKey,
-    ):
-        key = key.public_key()
-    return algorithm, key
 
 
 def known_kids(jwks: Mapping[str, Any]) -> str:

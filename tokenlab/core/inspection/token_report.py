@@ -61,7 +61,7 @@ class TokenReport:
     header: tuple[ClaimRow, ...]
     checked_at: float
     authority: str = ""  # the authority the token was checked against, if any
-    verified: bool = False  # the signature was checked with the authority's keys
+    verified: bool = False  # the signature was checked with the authority's keys, and holds
     introspection: Mapping[str, Any] | None = None
     answer_rows: tuple[ClaimRow, ...] | None = None  # an introspection answer's rows, if asked
 
@@ -177,5 +177,5 @@ def check_token(
         tuple(header_row(k, v) for k, v in header.items()),
         now,
         authority=expected_issuer or "",
-        verified=signature is not None,
+        verified=signature is not None and signature.status == "pass",
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from tokenlab.core.errors import ProfileError, RemedyKind, UsageError, remedy
 from tokenlab.core.profiles.model import AUTH_METHODS, FIELDS, SCENARIOS, Profile, value_at
 from tokenlab.core.profiles.url_credentials import url_credentials
+from tokenlab.core.timeouts import seconds_hint, seconds_problem
 from tokenlab.core.urls import check_url
 
 # Matched whole (fullmatch): with `$`, "name\n" would pass and name a file "name\n.toml".
@@ -84,9 +85,9 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "timeout",
-        lambda p: not p.timeout > 0,
-        lambda p: f"timeout {p.timeout} must be positive",
-        "give a number of seconds, e.g. 10",
+        lambda p: seconds_problem(p.timeout) is not None,
+        lambda p: f"a timeout of {seconds_problem(p.timeout)}",
+        seconds_hint(),
         example="10",
     ),
     Rule(
