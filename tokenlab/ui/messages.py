@@ -1,8 +1,9 @@
 """The console's messages: one per core event (posted by the bridge) and one per finished run.
 
 Live progress arrives as bus messages (`BusMessage` and its kinds), each carrying the core's
-frozen event as it was published; finished results arrive as `TokenReady` / `DoctorFinished`,
-posted by the run worker with what the core returned. Handlers are `on_<snake_name>`.
+frozen event as it was published; finished results arrive as `TokenReady`, `DoctorFinished`,
+`AuthorityChecked`, `TokenChecked`, `ProbeAnswered`, `RepeatAnswered` (or `RunErrored`), posted by
+the run worker with what the core returned. Handlers are `on_<snake_name>`.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ from tokenlab.core.events import (
 )
 
 if TYPE_CHECKING:
+    from tokenlab.core.authority import AuthorityReport
     from tokenlab.core.doctor import DoctorRun
+    from tokenlab.core.errors import TokenlabError
+    from tokenlab.core.inspection.token_report import TokenReport
+    from tokenlab.core.probing import ProbeResult, RepeatResult
     from tokenlab.core.profiles import Profile
     from tokenlab.core.token_set import FlowResult
 
@@ -103,3 +108,48 @@ class DoctorFinished(Message):
         super().__init__()
         self.profile = profile
         self.run = run
+
+
+class AuthorityChecked(Message):
+    """The profile's authority was inspected."""
+
+    def __init__(self, profile: Profile, report: AuthorityReport) -> None:
+        super().__init__()
+        self.profile = profile
+        self.report = report
+
+
+class TokenChecked(Message):
+    """A token was checked (offline, or verified with the authority's keys)."""
+
+    def __init__(self, report: TokenReport, which: str) -> None:
+        super().__init__()
+        self.report = report
+        self.which = which  # "access" | "id" | "pasted"
+
+
+class ProbeAnswered(Message):
+    """The API answered a probe (or its redirect chain ended)."""
+
+    def __init__(self, profile: Profile, result: ProbeResult) -> None:
+        super().__init__()
+        self.profile = profile
+        self.result = result
+
+
+class RepeatAnswered(Message):
+    """A repeated probe finished: counts and latencies."""
+
+    def __init__(self, profile: Profile, result: RepeatResult) -> None:
+        super().__init__()
+        self.profile = profile
+        self.result = result
+
+
+class RunErrored(Message):
+    """A run of `pane` raised the core's error (or was cancelled): the pane shows it."""
+
+    def __init__(self, pane: str, error: TokenlabError) -> None:
+        super().__init__()
+        self.pane = pane
+        self.error = error
