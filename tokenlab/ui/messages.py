@@ -3,7 +3,8 @@
 Live progress arrives as bus messages (`BusMessage` and its kinds), each carrying the core's
 frozen event as it was published; finished results arrive as `TokenReady`, `DoctorFinished`,
 `AuthorityChecked`, `TokenChecked`, `ProbeAnswered`, `RepeatAnswered` (or `RunErrored`), posted by
-the run worker with what the core returned. Handlers are `on_<snake_name>`.
+the run worker with what the core returned. Handlers are `on_<snake_name>`. None bubbles: each
+is posted to the main screen, which handles it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 E = TypeVar("E", bound=Event)
 
 
-class BusMessage(Message, Generic[E]):
+class BusMessage(Message, Generic[E], bubble=False):
     """A core event, handed over to the console's message loop."""
 
     def __init__(self, event: E) -> None:
@@ -92,7 +93,7 @@ class OtherEventArrived(BusMessage[Event]):
 # --- finished runs: the worker's return value, as a message ---------------------------------
 
 
-class TokenReady(Message):
+class TokenReady(Message, bubble=False):
     """A token run returned its result (holds live tokens: show them masked)."""
 
     def __init__(self, profile: Profile, result: FlowResult) -> None:
@@ -101,7 +102,7 @@ class TokenReady(Message):
         self.result = result
 
 
-class DoctorFinished(Message):
+class DoctorFinished(Message, bubble=False):
     """The doctor returned its checklist and ranked causes."""
 
     def __init__(self, profile: Profile, run: DoctorRun) -> None:
@@ -110,7 +111,7 @@ class DoctorFinished(Message):
         self.run = run
 
 
-class AuthorityChecked(Message):
+class AuthorityChecked(Message, bubble=False):
     """The profile's authority was inspected."""
 
     def __init__(self, profile: Profile, report: AuthorityReport) -> None:
@@ -119,7 +120,7 @@ class AuthorityChecked(Message):
         self.report = report
 
 
-class TokenChecked(Message):
+class TokenChecked(Message, bubble=False):
     """A token was checked (offline, or verified with the authority's keys)."""
 
     def __init__(self, report: TokenReport, which: str) -> None:
@@ -128,7 +129,7 @@ class TokenChecked(Message):
         self.which = which  # "access" | "id" | "pasted"
 
 
-class ProbeAnswered(Message):
+class ProbeAnswered(Message, bubble=False):
     """The API answered a probe (or its redirect chain ended)."""
 
     def __init__(self, profile: Profile, result: ProbeResult) -> None:
@@ -137,7 +138,7 @@ class ProbeAnswered(Message):
         self.result = result
 
 
-class RepeatAnswered(Message):
+class RepeatAnswered(Message, bubble=False):
     """A repeated probe finished: counts and latencies."""
 
     def __init__(self, profile: Profile, result: RepeatResult) -> None:
@@ -146,7 +147,7 @@ class RepeatAnswered(Message):
         self.result = result
 
 
-class RunErrored(Message):
+class RunErrored(Message, bubble=False):
     """A run of `pane` raised the core's error (or was cancelled): the pane shows it."""
 
     def __init__(self, pane: str, error: TokenlabError) -> None:

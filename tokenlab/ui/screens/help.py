@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -43,17 +42,15 @@ class HelpScreen(ModalScreen[None]):
             for title, items in self.groups:
                 yield Static(self._table(title, items), classes="help-group")
 
-    def _table(self, title: str, items: Sequence[BindingType]) -> Table:
-        table = Table(title=title, title_justify="left", show_header=False, box=None, expand=True)
-        table.add_column("key", style="bold", no_wrap=True, min_width=10)
-        table.add_column("does", ratio=1)
+    def _table(self, title: str, items: Sequence[BindingType]) -> Text:
+        text = Text(title, style="bold underline")
         for binding in as_bindings(items):
             if binding.description:
                 keys = [replace(binding, key=k.strip()) for k in binding.key.split(",")]
-                table.add_row(
-                    " / ".join(self.app.get_key_display(k) for k in keys), binding.description
-                )
-        return table
+                shown = " / ".join(self.app.get_key_display(k) for k in keys)
+                text.append(f"\n  {shown:<12} ", style="bold")
+                text.append(binding.description)
+        return text
 
     def action_close(self) -> None:
         self.dismiss(None)
