@@ -49,10 +49,13 @@ def select(app: TokenlabApp, profile: str) -> None:
     app.main.activate(profile)
 
 
-async def settle(pilot: Pilot[int]) -> None:
-    """Wait until every run and its messages are done."""
-    await pilot.app.workers.wait_for_complete()
+async def settle(pilot: Pilot[int], seconds: float = 20.0) -> None:
+    """Wait until every run (finished, failed or cancelled) and its messages are done."""
     await pilot.pause()
+    for _ in range(int(seconds / 0.02)):
+        if not any(w.is_running or w.state.name == "PENDING" for w in pilot.app.workers):
+            break
+        await pilot.pause(0.02)
     await asyncio.sleep(0.05)
     await pilot.pause()
 

@@ -50,43 +50,43 @@ class BusMessage(Message, Generic[E], bubble=False):
         return self.event.run_id
 
 
-class RunStarted(BusMessage[FlowStarted]):
+class RunStarted(BusMessage[FlowStarted], bubble=False):
     """A flow started for a profile."""
 
 
-class ExchangeRecorded(BusMessage[HttpExchange]):
+class ExchangeRecorded(BusMessage[HttpExchange], bubble=False):
     """One request and its answer, already masked by the core."""
 
 
-class UserActionNeeded(BusMessage[UserActionRequired]):
+class UserActionNeeded(BusMessage[UserActionRequired], bubble=False):
     """The run waits for the person: open a URL, enter a code, or paste a redirect URL."""
 
 
-class NoticeShown(BusMessage[Notice]):
+class NoticeShown(BusMessage[Notice], bubble=False):
     """Something to know once: a legacy scope, plain http, a keyring fallback, ..."""
 
 
-class TokenReceived(BusMessage[TokenIssued]):
+class TokenReceived(BusMessage[TokenIssued], bubble=False):
     """A token was issued (the event holds it masked)."""
 
 
-class RunFailed(BusMessage[FlowFailed]):
+class RunFailed(BusMessage[FlowFailed], bubble=False):
     """The flow failed (or was cancelled): message, hint, remedy, OAuth error code."""
 
 
-class RunFinished(BusMessage[FlowFinished]):
+class RunFinished(BusMessage[FlowFinished], bubble=False):
     """The flow ended, with or without a token."""
 
 
-class DoctorStepReported(BusMessage[DoctorStepDone]):
+class DoctorStepReported(BusMessage[DoctorStepDone], bubble=False):
     """One step of the doctor's checklist, as soon as it is known."""
 
 
-class SubscriberBroke(BusMessage[SubscriberFailed]):
+class SubscriberBroke(BusMessage[SubscriberFailed], bubble=False):
     """A bus subscriber raised; the bus reported it instead of breaking the run."""
 
 
-class OtherEventArrived(BusMessage[Event]):
+class OtherEventArrived(BusMessage[Event], bubble=False):
     """An event type this console does not know yet: shown by name, never dropped."""
 
 
