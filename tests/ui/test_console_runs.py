@@ -131,7 +131,9 @@ async def test_the_web_app_flow_finishes_by_pasting_the_redirect_url(sandbox: Sa
         with httpx.Client() as browser:  # the person signs in with the demo account
             landed = await asyncio.to_thread(sign_in, browser, action.url)
         sep = "#" if landed.mode == "fragment" else "?"
-        flow.post_message(FlowPane.PasteSubmitted(f"{landed.target}{sep}{urlencode(landed.params)}"))
+        flow.post_message(
+            FlowPane.PasteSubmitted(f"{landed.target}{sep}{urlencode(landed.params)}")
+        )
         await until(lambda: heard.of(TokenReady), pilot)
         (ready,) = heard.of(TokenReady)
         assert ready.result.flow == "auth-code" and ready.result.api_token.id_token

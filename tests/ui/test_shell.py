@@ -94,7 +94,9 @@ async def test_a_corrupt_profile_file_shows_its_error_and_the_others_stay_listed
         assert "broken.toml" in str(options.get_option_at_index(1).prompt)
 
 
-async def test_the_console_remembers_the_last_profile_and_pane(isolated_dirs: dict[str, Path]) -> None:
+async def test_the_console_remembers_the_last_profile_and_pane(
+    isolated_dirs: dict[str, Path],
+) -> None:
     store = _store("acme", "beta")
     app = _app(store)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -72,7 +72,7 @@ class TokenlabApp(App[int]):
     def _banner(self) -> str:
         if not self.sandbox_url:
             return ""
-        sign_in = f" · web sign-in: {self.demo_sign_in}" if self.demo_sign_in else ""
+        sign_in = f" · sign-in: {self.demo_sign_in}" if self.demo_sign_in else ""
         return f"sandbox {self.sandbox_url}{sign_in}"
 
     def get_default_screen(self) -> Screen[None]:

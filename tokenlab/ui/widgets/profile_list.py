@@ -35,12 +35,14 @@ class ProfileList(OptionList):
     def show(self, profiles: list[Profile], errors: list[ConfigFileError], active: str) -> None:
         self.clear_options()
         for p in profiles:
-            line = Text(f"{ACTIVE_MARK if p.name == active else ' '} ")
+            line = Text(
+                f"{ACTIVE_MARK if p.name == active else ' '} ", no_wrap=True, overflow="ellipsis"
+            )
             line.append(p.name, style="bold" if p.name == active else "")
             self.add_option(Option(line, id=p.name))
         for error in errors:
             where = Path(error.path).name
-            line = Text(f"{ERROR_MARK} {where}: unreadable (6: Profiles)", style="red")
+            line = Text(f"{ERROR_MARK} {where}: unreadable (6 Profiles)", style="red")
             self.add_option(Option(line, disabled=True))
         names = [p.name for p in profiles]
         if active in names:
