@@ -170,7 +170,7 @@ async def test_the_doctor_fills_in_live_exports_its_report_and_copies_curl(
         assert "[FAIL]" in pane_text(app, "doctor")
         await press_and_wait(pilot, "e")
         await press_and_wait(pilot, "E")
-        reports = sorted((isolated_dirs["data"] / "reports").iterdir())
+        reports = sorted((isolated_dirs["data"] / "reports").iterdir(), key=lambda p: p.suffix)
         assert [p.suffix for p in reports] == [".json", ".md"]
         assert str(reports[1]) in pane_text(app, "doctor")
         json.loads(reports[0].read_text())
