@@ -119,7 +119,12 @@ def test_demo_starts_the_sandbox_writes_profiles_and_opens_the_console(
     seen: dict[str, object] = {}
 
     def fake_console(
-        profiles: ProfileStore, secrets: SecretStore, *, title: str = "", sandbox_url: str = ""
+        profiles: ProfileStore,
+        secrets: SecretStore,
+        *,
+        title: str = "",
+        sandbox_url: str = "",
+        demo_sign_in: str = "",
     ) -> int:
         # what the console would show: a live sandbox and the demo profiles pointing at it
         seen["issuer"] = httpx.get(f"{sandbox_url}/id/.well-known/openid-configuration").json()[
@@ -127,6 +132,7 @@ def test_demo_starts_the_sandbox_writes_profiles_and_opens_the_console(
         ]
         seen["profiles"] = {p.name: p.instance for p in profiles.load_all()[0]}
         seen["url"] = sandbox_url
+        seen["sign_in"] = demo_sign_in
         return 0
 
     monkeypatch.setattr("tokenlab.ui.launch.run_console", fake_console)
@@ -137,6 +143,7 @@ def test_demo_starts_the_sandbox_writes_profiles_and_opens_the_console(
     assert seen["issuer"] == f"{url}/id"
     assert set(seen["profiles"]) == DEMO_NAMES  # type: ignore[arg-type]
     assert set(seen["profiles"].values()) == {url}  # type: ignore[union-attr]
+    assert seen["sign_in"] == "user demo / password demo-password"  # the public demo account
     with pytest.raises(httpx.TransportError):  # the sandbox stops with the console
         httpx.get(f"{url}/id/.well-known/openid-configuration", timeout=1)
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Log
+from textual.widget import Widget
+from textual.widgets import Static, TabbedContent
 
 from tokenlab.ui.app import TokenlabApp
+
+M = TypeVar("M", bound=Message)
 
 
 @dataclass(frozen=True)
@@ -16,25 +23,66 @@ class ToastSeen:
     text: str  # title and message, as shown
 
 
+@dataclass
+class Heard:
+    """Every message the console handled: pass `heard.keep` as `run_test(message_hook=...)`."""
+
+    messages: list[Message] = field(default_factory=list)
+
+    def keep(self, message: Message) -> None:
+        self.messages.append(message)
+
+    def of(self, kind: type[M]) -> list[M]:
+        return [m for m in self.messages if isinstance(m, kind)]
+
+
+async def until(predicate: Callable[[], Any], pilot: Pilot[int], seconds: float = 10.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the console never got there")
+
+
 def select(app: TokenlabApp, profile: str) -> None:
-    table = app.query_one(DataTable)
-    table.move_cursor(row=table.get_row_index(profile))
+    """Make `profile` the active one, as Enter on it in the profiles list does."""
+    app.main.activate(profile)
 
 
-async def press_and_wait(pilot: Pilot[int], key: str) -> None:
-    """Press a key that starts a run, and wait until the run and its messages are done."""
-    await pilot.press(key)
-    await pilot.app.workers.wait_for_complete()
+async def settle(pilot: Pilot[int], seconds: float = 20.0) -> None:
+    """Wait until every run (finished, failed or cancelled) and its messages are done."""
+    await pilot.pause()
+    for _ in range(int(seconds / 0.02)):
+        if not any(w.is_running or w.state.name == "PENDING" for w in pilot.app.workers):
+            break
+        await pilot.pause(0.02)
+    await asyncio.sleep(0.05)
     await pilot.pause()
 
 
-def activity_text(app: TokenlabApp) -> str:
-    return "\n".join(app.query_one("#activity", Log).lines)
+async def press_and_wait(pilot: Pilot[int], *keys: str) -> None:
+    """Press keys that start a run, and wait until the run and its messages are done."""
+    await pilot.press(*keys)
+    await settle(pilot)
 
 
-def activity_words(app: TokenlabApp) -> str:
-    """The log's words on one line: what it says, wherever the pane's width wrapped it."""
-    return " ".join(activity_text(app).split())
+def active_pane(app: TokenlabApp) -> str:
+    return (app.main.query_one(TabbedContent).active or "").removeprefix("tab-")
+
+
+def text_of(widget: Widget) -> str:
+    """The words a widget shows in its Static parts, on one line."""
+    parts = [widget] if isinstance(widget, Static) else []
+    parts += list(widget.query(Static))
+    return " ".join(" ".join(str(p.render()).split()) for p in parts)
+
+
+def pane_text(app: TokenlabApp, pane: str) -> str:
+    return text_of(app.main.query_one(f"#{pane}-pane"))
+
+
+def header_text(app: TokenlabApp) -> str:
+    return text_of(app.main.query_one("#header-bar", Static))
 
 
 def toasts(app: TokenlabApp) -> list[ToastSeen]:

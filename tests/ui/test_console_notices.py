@@ -1,4 +1,5 @@
-"""Notices and failures reach the screen: a toast and the activity log, remedies as console keys."""
+"""Notices and failures reach the screen: a toast and the pane they concern, remedies as console
+keys."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import dataclasses
 import re
 
 import keyring
+import pytest
 from keyring.backends import fail
 from textual.message import Message
 
-from tests.ui.console_pilot import activity_words, press_and_wait, select, toasts
+from tests.ui.console_pilot import pane_text, press_and_wait, select, toasts
 from tokenlab.commands.demo_cmd import write_demo_profiles
 from tokenlab.core.errors import RemedyKind, remedy
 from tokenlab.core.events import Bus, FlowFailed, Notice
@@ -29,21 +31,22 @@ def _demo_store(sandbox: Sandbox) -> ProfileStore:
     return store
 
 
-async def test_a_legacy_scope_notice_is_a_warning_toast_and_a_log_line(sandbox: Sandbox) -> None:
+async def test_a_legacy_scope_notice_is_a_warning_toast_and_in_the_flow_pane(
+    sandbox: Sandbox,
+) -> None:
     store = _demo_store(sandbox)
     profile = store.load("demo-service-app")
     store.save(dataclasses.replace(profile, scopes=("read", "DomainApi")))
     app = make_app(store, SecretStore(env={}))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         select(app, "demo-service-app")
-        await press_and_wait(pilot, "t")
-        log = activity_words(app)
-        assert "warning (flow): the scope 'DomainApi' is legacy" in log
+        await press_and_wait(pilot, "2", "r")
+        assert "warning: the scope 'DomainApi' is legacy" in pane_text(app, "flow")
         warnings = [t for t in toasts(app) if t.severity == "warning"]
         assert any("'DomainApi' is legacy" in t.text for t in warnings)
 
 
-async def test_a_failed_flow_is_an_error_toast_and_in_the_log_with_its_hint(
+async def test_a_failed_flow_is_an_error_toast_and_in_the_flow_pane_with_its_hint(
     sandbox: Sandbox,
 ) -> None:
     failures: list[FlowFailed] = []
@@ -55,13 +58,13 @@ async def test_a_failed_flow_is_an_error_toast_and_in_the_log_with_its_hint(
     app = make_app(_demo_store(sandbox), SecretStore(env={}))
     async with app.run_test(size=(100, 30), notifications=True, message_hook=keep) as pilot:
         select(app, "demo-disabled")
-        await press_and_wait(pilot, "t")
-        log = activity_words(app)
+        await press_and_wait(pilot, "2", "r")
+        log = pane_text(app, "flow")
         (failure,) = failures
-        assert " ".join(f"error [invalid_client]: {failure.message}".split()) in log
+        assert " ".join(f"error: {failure.message}".split()) in log
         assert " ".join(f"hint: {failure.hint}".split()) in log
         if failure.remedy is not None:  # once the core gives one, it shows as console words
-            assert " ".join(f"next: {render_remedy(failure.remedy)}".split()) in log
+            assert " ".join(render_remedy(failure.remedy).split()) in log
         (error,) = [t for t in toasts(app) if t.severity == "error"]
         assert failure.message in error.text and failure.hint in error.text
 
@@ -94,17 +97,18 @@ async def test_remedies_reach_the_screen_as_console_keys_never_as_flags() -> Non
             NoticeShown,
             RunFailed,
         ]
-        log = activity_words(app)
-        assert "next: press v to sign in by device code" in log
-        assert "set the profile's authority to https://acme.my.erp.net/id" in log
+        log = pane_text(app, "flow")
+        assert "run it by device code in the Flow pane (2)" in log
         (error,) = [t for t in toasts(app) if t.severity == "error"]
-        assert "press v to sign in by device code" in error.text
+        assert "run it by device code in the Flow pane (2)" in error.text
         (warning,) = [t for t in toasts(app) if t.severity == "warning"]
         assert "https://acme.my.erp.net/id" in warning.text
+        assert "press 6 (Profiles), then e to edit" in warning.text
         for text in (log, error.text, warning.text):
             assert not FLAG.search(text), text
 
 
+@pytest.mark.slow
 async def test_the_keyring_warning_shows_in_the_console_not_behind_it(sandbox: Sandbox) -> None:
     keyring.set_keyring(fail.Keyring())
     store = _demo_store(sandbox)
@@ -113,8 +117,10 @@ async def test_the_keyring_warning_shows_in_the_console_not_behind_it(sandbox: S
     app = make_app(store)  # the console's own secret store, on the console's own bus
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         select(app, "demo-service-app")
-        await press_and_wait(pilot, "t")
-        log = activity_words(app)
-        assert "warning" in log and "no usable keyring" in log
-        assert "has no client-secret" in log  # and the failure it leads to
+        await press_and_wait(pilot, "2", "r")
+        assert "has no client-secret" in pane_text(app, "flow")  # the failure it leads to
         assert any("no usable keyring" in t.text for t in toasts(app) if t.severity == "warning")
+        # the keyring warning (topic "secrets") also reaches the Profiles pane, which says
+        # what the fallback means
+        profiles = pane_text(app, "profiles")
+        assert "no usable keyring" in profiles and "cannot be stored" in profiles

@@ -45,8 +45,9 @@ def test_a_remedy_reads_as_console_words_without_a_flag(
     assert not FLAG.search(words), words
 
 
-def test_the_ways_to_finish_a_sign_in_name_the_consoles_device_key() -> None:
-    assert render_remedy(remedy(RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY)).startswith("press v")
+def test_the_ways_to_finish_a_sign_in_name_the_consoles_flow_pane() -> None:
+    device = render_remedy(remedy(RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY))
+    assert device.startswith("run it by device code in the Flow pane (2)")
     paste_only = render_remedy(remedy(RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY, ways=("paste",)))
-    assert "press v" not in paste_only and "cannot take a pasted redirect URL yet" in paste_only
+    assert "device code" not in paste_only and "paste box" in paste_only
     assert render_remedy(None) == ""

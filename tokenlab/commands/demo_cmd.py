@@ -121,4 +121,9 @@ def _demo(args: argparse.Namespace, ctx: CommandContext) -> int:
                 "pick another --port, or leave it out",
             ) from None
         write_demo_profiles(ctx.profiles, sandbox.url)
-        return run_console(ctx.profiles, ctx.secrets, title="demo", sandbox_url=sandbox.url)
+        from tokenlab.sandbox import DEMO_USER
+
+        sign_in = f"user {DEMO_USER.username} / password {DEMO_USER.password}"  # public demo values
+        return run_console(
+            ctx.profiles, ctx.secrets, title="demo", sandbox_url=sandbox.url, demo_sign_in=sign_in
+        )

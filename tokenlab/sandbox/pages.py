@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from .registrations import DEMO_USER
+
 _STYLE = "body{font-family:sans-serif;max-width:32em;margin:3em auto}.error{color:#b00}"
 
 
@@ -32,8 +34,15 @@ def login(
         + "<label>Password <input name='password' type='password'></label><br>"
         + "<button type='submit' name='button' value='login'>Sign in</button>"
         + "<button type='submit' name='button' value='cancel'>Cancel</button>"
-        + "</form>",
+        + "</form>"
+        + demo_sign_in_line(),
     )
+
+
+def demo_sign_in_line() -> str:
+    """The public demo account, said on the page so a newcomer can sign in."""
+    user, password = escape(DEMO_USER.username), escape(DEMO_USER.password)
+    return f"<p id='demo-sign-in'>demo sign-in: user {user} / password {password}</p>"
 
 
 def error(error_code: str, description: str, status_hint: str = "") -> str:

@@ -109,7 +109,7 @@ def user_action_lines(e: UserActionRequired, width: int) -> list[str]:
     if e.ssh_command:
         lines += [f"{INDENT}over SSH, forward the port first:", *wrapped(e.ssh_command, width)]
     if e.expects_paste:
-        lines.append(f"{INDENT}this console cannot take a pasted redirect URL yet: esc, then v")
+        lines.append(f"{INDENT}paste the redirect URL into the Flow pane's paste box")
     return [*lines, *_deadline(e.deadline)]
 
 

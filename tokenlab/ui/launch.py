@@ -35,12 +35,17 @@ def require_terminal(stdin: TextIO | None = None, stdout: TextIO | None = None) 
 
 
 def run_console(
-    profiles: ProfileStore, secrets: SecretStore, *, title: str = "", sandbox_url: str = ""
+    profiles: ProfileStore,
+    secrets: SecretStore,
+    *,
+    title: str = "",
+    sandbox_url: str = "",
+    demo_sign_in: str = "",
 ) -> int:
     """Run the console until the user quits; its exit code.
 
     `secrets` gives the environment and redactor; the console's own store publishes on the
-    console's bus."""
+    console's bus. `demo_sign_in` (the sandbox's public demo account) is shown in a banner."""
     require_terminal()
     from tokenlab.core.events import Bus
     from tokenlab.ui.app import make_app
@@ -49,6 +54,13 @@ def run_console(
     own = SecretStore(bus=bus, run_id="console", env=secrets.env, redactor=secrets.redactor)
     # the store's notices (a profiles directory made private) show in the console, not on a
     # stderr hidden behind the screen
-    app = make_app(profiles.with_bus(bus), own, bus=bus, sandbox_url=sandbox_url, title=title)
+    app = make_app(
+        profiles.with_bus(bus),
+        own,
+        bus=bus,
+        sandbox_url=sandbox_url,
+        title=title,
+        demo_sign_in=demo_sign_in,
+    )
     app.run()
     return app.return_code or 0

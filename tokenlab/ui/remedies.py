@@ -1,9 +1,10 @@
-"""Remedies rendered as this console's words: its keys, and what it cannot do yet.
+"""Remedies rendered as this console's words: its panes and keys, never a CLI flag.
 
 The core says what to do (`Remedy`); the CLI says it as flags, the console as keys. Keys named
-here are the app's bindings: t token, v device code, d doctor, r reload, esc cancel. The console
-has no profile form, secret form or paste box yet, so those steps name the shell command that
-does them, never a `--flag` (a test checks every kind is here and none names one).
+here are the main screen's: 1 Authority, 2 Flow, 3 Token, 4 Probe, 5 Doctor, 6 Profiles (where
+e edits a profile, with its secret field), esc cancels. A pane's own keys are shown in the
+footer when it has focus, so a step names the pane and what to do there (a test checks every
+kind is here and none names a flag).
 """
 
 from __future__ import annotations
@@ -32,29 +33,24 @@ def _profile(r: Remedy) -> str:
 
 
 def _edit(r: Remedy, what: str) -> str:
-    """A profile change: no profile form in the console yet, so the shell command, then r."""
-    name = r.get("profile") or "NAME"
-    return f"{what} (in a shell: tokenlab profiles edit {name}), then press r to reload"
+    """A profile change: the Profiles pane's form."""
+    return f"{what}: press 6 (Profiles), then e to edit {_profile(r)}"
 
 
 def _ways(r: Remedy) -> str:
     ways = tuple(r.get("ways", ("paste", "device")))
     if "device" in ways:
-        return "press v to sign in by device code, on any device with a browser"
-    return (
-        "this console cannot take a pasted redirect URL yet: "
-        "finish the sign-in in a shell with tokenlab token, which asks for it"
-    )
+        return "run it by device code in the Flow pane (2), on any device with a browser"
+    return "run it again in the Flow pane (2) and paste the redirect URL into its paste box"
 
 
 def _store_secret(r: Remedy) -> str:
     kind = r.get("kind") or "secret"
     env = r.get("env")
     also = f", or set {env} before starting the console" if env else ""
-    name = r.get("profile") or "NAME"
     return (
-        f"store the {kind} of {_profile(r)} in the OS keyring "
-        f"(in a shell: tokenlab secret set {name}){also}; then press t"
+        f"store the {kind} of {_profile(r)}: press 6 (Profiles), e to edit it, and fill in "
+        f"its secret field{also}; then run the flow again (2)"
     )
 
 
@@ -69,7 +65,7 @@ def _set_field(r: Remedy) -> str:
 def _request_scopes(r: Remedy) -> str:
     scopes = " ".join(r.get("scopes", ()))
     wanted = f"the scopes {scopes}" if scopes else "the scopes the API needs"
-    return _edit(r, f"ask for {wanted} in {_profile(r)}") + " and t"
+    return _edit(r, f"ask for {wanted} in {_profile(r)}") + ", then run the flow again (2)"
 
 
 def _trusted_application(r: Remedy) -> str:
@@ -83,19 +79,19 @@ def _clock(r: Remedy) -> str:
     offset = r.get("offset_s")
     by = f" (off by about {offset} s)" if offset not in ("", None) else ""
     if clock == "this-machine":
-        return f"sync this machine's clock (NTP){by}, then press t for a new token"
+        return f"sync this machine's clock (NTP){by}, then run the flow again (2)"
     return f"{CLOCK_WORDS.get(clock, 'a clock')} is off{by}: tell the instance's administrators"
 
 
 RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
     RemedyKind.FINISH_SIGN_IN_ANOTHER_WAY: _ways,
     RemedyKind.SIGN_IN_FIRST: lambda r: (
-        f"sign in first: press t on {_profile(r)} (or v for a device code)"
+        f"sign in first: run the flow of {_profile(r)} in the Flow pane (2)"
     ),
     RemedyKind.STORE_SECRET: _store_secret,
     RemedyKind.REMOVE_SECRET: lambda r: (
-        f"remove the stored {r.get('kind') or 'secret'} of {_profile(r)} "
-        f"(in a shell: tokenlab secret rm {r.get('profile') or 'NAME'})"
+        f"remove the stored {r.get('kind') or 'secret'} of {_profile(r)}: "
+        "press 6 (Profiles) and delete or edit it"
     ),
     RemedyKind.SET_PROFILE_FIELD: _set_field,
     RemedyKind.GIVE_EXPECTATION: lambda r: _edit(
@@ -104,9 +100,9 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
         "in the profile",
     ),
     RemedyKind.VERIFY_WITH_AUTHORITY: lambda r: (
-        "press d: the doctor checks the token's signature with the authority's keys"
+        "verify it in the Token pane (3): the signature with the authority's keys"
     ),
-    RemedyKind.PROBE_THE_API: lambda r: "press d: the doctor sends a fresh token to the API",
+    RemedyKind.PROBE_THE_API: lambda r: "send it to the API in the Probe pane (4)",
     RemedyKind.REQUEST_SCOPES: _request_scopes,
     RemedyKind.FIX_AUTHORITY: lambda r: _edit(
         r,
@@ -125,7 +121,7 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
         r, "give the profile a CA bundle (or use the OS trust store)"
     ),
     RemedyKind.WAIT_LONGER: lambda r: (
-        f"the wait ended after {r.get('seconds') or 'its limit'} s: press t (or v) again "
+        f"the wait ended after {r.get('seconds') or 'its limit'} s: run the flow again (2) "
         "and finish the sign-in within that time"
     ),
     RemedyKind.RAISE_TIMEOUT: lambda r: _edit(
@@ -136,15 +132,13 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
         f"no keyring here: set {r.get('env') or 'the TOKENLAB_ variable'} before starting the "
         "console; a value kept for this run lives only until the console closes"
     ),
-    RemedyKind.CREATE_PROFILE: lambda r: (
-        "create a profile (in a shell: tokenlab profiles add NAME), then press r to reload"
-    ),
-    RemedyKind.GET_NEW_TOKEN: lambda r: f"press t for a new token for {_profile(r)}",
+    RemedyKind.CREATE_PROFILE: lambda r: "create a profile: press 6 (Profiles), then a to add one",
+    RemedyKind.GET_NEW_TOKEN: lambda r: f"run the flow of {_profile(r)} again (2) for a new token",
     RemedyKind.FIX_TRUSTED_APPLICATION: _trusted_application,
     RemedyKind.FIX_CLOCK: _clock,
     RemedyKind.ASK_ADMINISTRATORS: lambda r: (
         f"ask the instance's administrators about {r.get('about') or 'this failure'}; "
-        "press d for the doctor's checklist to give them"
+        "the Doctor pane (5) exports the checklist to give them"
     ),
     RemedyKind.FIX_REQUEST: lambda r: _edit(
         r, f"check the {r.get('what') or 'request'} of the profile's probe request"

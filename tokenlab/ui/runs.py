@@ -1,39 +1,202 @@
 """Worker bodies: call the core for one run and hand back what it returned, as a message.
 
 Live progress reaches the console over the run's bus (through the bridge); only the finished
-result comes back from here. No widget is touched.
+result comes back from here. No widget is touched: the main screen runs these in exclusive
+workers, one group per pane, and posts what they return.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+import asyncio
+import os
+from typing import TYPE_CHECKING
 
-from tokenlab.core.flow_options import FlowOptions
-from tokenlab.ui.messages import DoctorFinished, TokenReady
+from tokenlab.core.authority import AuthorityCache, inspect_authority
+from tokenlab.core.flow_options import Finish, FlowOptions
+from tokenlab.core.http import HttpOptions, build_client
+from tokenlab.ui.messages import (
+    AuthorityChecked,
+    DoctorFinished,
+    ProbeAnswered,
+    RepeatAnswered,
+    TokenChecked,
+    TokenReady,
+)
 
 if TYPE_CHECKING:
-    from textual.message import Message
+    import httpx
 
     from tokenlab.core.events import Bus
+    from tokenlab.core.inspection.token_report import TokenReport
     from tokenlab.core.profiles import Profile
     from tokenlab.core.secrets import SecretStore
+    from tokenlab.core.token_set import TokenSet
 
-RunKind = Literal["token", "device", "doctor"]
-
-
-def options_for(kind: RunKind) -> FlowOptions:
-    # No browser is opened from the console (often used over SSH); the URL is shown instead.
-    return FlowOptions(finish="device" if kind == "device" else None, open_browser=False)
+FRESH_ENOUGH_S = 30.0  # a token with less time left is replaced before a probe
 
 
-async def run(profile: Profile, kind: RunKind, *, secrets: SecretStore, bus: Bus) -> Message:
-    """Run `kind` for `profile`; raises the core's `TokenlabError` when it fails."""
-    if kind == "doctor":
-        from tokenlab.core.doctor import run_doctor
+class PasteInbox:
+    """A `PasteSource`: the flow waits for the next text the Flow pane submits.
 
-        checked = await run_doctor(profile, secrets=secrets, bus=bus, options=options_for(kind))
-        return DoctorFinished(profile, checked)
+    The wait is a future on the app's loop; cancelling the run cancels the wait with it."""
+
+    def __init__(self) -> None:
+        self._waiting: asyncio.Future[str] | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self._waiting is not None and not self._waiting.done()
+
+    async def __call__(self, prompt: str) -> str:
+        self._waiting = asyncio.get_running_loop().create_future()
+        try:
+            return await self._waiting
+        finally:
+            self._waiting = None
+
+    def submit(self, text: str) -> bool:
+        """Hand `text` to the waiting flow; False when no flow waits for one."""
+        if self._waiting is None or self._waiting.done():
+            return False
+        self._waiting.set_result(text)
+        return True
+
+
+def has_display() -> bool:
+    """Can a browser open here? Not over SSH, and not without a graphical session."""
+    if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
+        return False
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def flow_options(
+    finish: str | None, paste: PasteInbox | None, *, refresh_token: str | None = None
+) -> FlowOptions:
+    chosen: Finish | None = finish if finish in ("loopback", "paste", "device") else None  # type: ignore[assignment]
+    return FlowOptions(
+        finish=chosen, paste=paste, open_browser=has_display(), refresh_token=refresh_token
+    )
+
+
+def _client(profile: Profile, secrets: SecretStore, bus: Bus | None) -> httpx.AsyncClient:
+    return build_client(HttpOptions.from_profile(profile), bus=bus, redactor=secrets.redactor)
+
+
+async def check_authority(
+    profile: Profile, *, secrets: SecretStore, cache: AuthorityCache
+) -> AuthorityChecked:
+    async with _client(profile, secrets, None) as client:
+        report = await inspect_authority(
+            client, profile.authority, cache=cache, allow_insecure=profile.allow_insecure
+        )
+    return AuthorityChecked(profile, report)
+
+
+async def get_token(
+    profile: Profile,
+    *,
+    secrets: SecretStore,
+    bus: Bus,
+    cache: AuthorityCache,
+    flow: str | None = None,
+    options: FlowOptions | None = None,
+) -> TokenReady:
+    """Run a flow; raises the core's `TokenlabError` when it fails."""
     from tokenlab.core.flows.runner import run_flow
 
-    result = await run_flow(profile, secrets=secrets, bus=bus, options=options_for(kind))
+    result = await run_flow(
+        profile, secrets=secrets, bus=bus, flow=flow or None, options=options, cache=cache
+    )
     return TokenReady(profile, result)
+
+
+def offline_report(profile: Profile, token: str, which: str) -> TokenReport:
+    """Every check that needs no network, with the profile's expectations."""
+    from tokenlab.core.inspection.decode import decode_token
+    from tokenlab.core.inspection.token_report import check_token
+
+    return check_token(
+        decode_token(token),
+        expected_issuer=profile.authority,
+        client_id=profile.client_id or None,
+        token_kind="id" if which == "id" else "access",
+    )
+
+
+async def verify(
+    profile: Profile, token: str, which: str, *, secrets: SecretStore, cache: AuthorityCache
+) -> TokenChecked:
+    """The token's signature with the authority's keys, and the profile's expectations."""
+    from tokenlab.core.doctor import check_issued_token
+    from tokenlab.core.inspection.decode import decode_token
+    from tokenlab.core.inspection.verify import verify_token
+
+    async with _client(profile, secrets, None) as client:
+        if which == "id":
+            report = await verify_token(
+                decode_token(token),
+                client=client,
+                cache=cache,
+                expected_issuer=profile.authority,
+                client_id=profile.client_id or None,
+                token_kind="id",
+            )
+        else:
+            report = await check_issued_token(client, cache, profile, token)
+    return TokenChecked(report, which)
+
+
+async def _token_for_probe(
+    profile: Profile,
+    token: TokenSet | None,
+    *,
+    secrets: SecretStore,
+    bus: Bus,
+    cache: AuthorityCache,
+) -> TokenSet:
+    left = token.seconds_left() if token is not None else None
+    if token is not None and (left is None or left > FRESH_ENOUGH_S):
+        return token
+    fresh = await get_token(
+        profile, secrets=secrets, bus=bus, cache=cache, options=flow_options(None, None)
+    )
+    return fresh.result.api_token
+
+
+async def send_probe(
+    profile: Profile,
+    token: TokenSet | None,
+    request: tuple[str, str, tuple[tuple[str, str], ...]],
+    *,
+    secrets: SecretStore,
+    bus: Bus,
+    cache: AuthorityCache,
+    count: int = 1,
+) -> ProbeAnswered | RepeatAnswered:
+    """One probe (or `count` of them) with the current token, or a fresh one when it has none."""
+    from tokenlab.core.probing import probe, repeat_probe
+
+    method, path, headers = request
+    use = await _token_for_probe(profile, token, secrets=secrets, bus=bus, cache=cache)
+    async with _client(profile, secrets, bus) as client:
+        if count > 1:
+            repeated = await repeat_probe(
+                client, profile, use, n=count, method=method, path=path or None,
+                headers=dict(headers), redactor=secrets.redactor,
+            )  # fmt: skip
+            return RepeatAnswered(profile, repeated)
+        result = await probe(
+            client, profile, use, method=method, path=path or None,
+            headers=dict(headers), redactor=secrets.redactor,
+        )  # fmt: skip
+    return ProbeAnswered(profile, result)
+
+
+async def doctor(
+    profile: Profile, *, secrets: SecretStore, bus: Bus, options: FlowOptions
+) -> DoctorFinished:
+    from tokenlab.core.doctor import run_doctor
+
+    return DoctorFinished(
+        profile, await run_doctor(profile, secrets=secrets, bus=bus, options=options)
+    )

@@ -1,0 +1,274 @@
+"""What the console does when a pane asks (or the palette does): start the run, compare, copy,
+export. Each run goes to the main screen's exclusive worker of the pane it concerns.
+
+Kept apart from the screen so the screen only routes; this holds no protocol logic either: it
+calls the core (through ui/runs.py) and hands the results back to the panes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tokenlab.core.errors import Remedy, TokenlabError
+from tokenlab.core.events import Bus
+from tokenlab.core.reference_tokens import PREFIX as REFERENCE_PREFIX
+from tokenlab.core.storage import write_private_file
+from tokenlab.ui import runs
+from tokenlab.ui.remedies import render_remedy
+
+if TYPE_CHECKING:
+    from tokenlab.core.profiles import Profile
+    from tokenlab.core.token_set import FlowResult
+    from tokenlab.ui.screens.main import MainScreen
+
+Request = tuple[str, str, tuple[tuple[str, str], ...]]
+REPORT_SUFFIX = {"markdown": "md", "json": "json"}
+
+
+def console_words(hint: str, remedy: Remedy | None) -> str:
+    """A report's hint with its remedy in this console's words."""
+    words = render_remedy(remedy)
+    return f"{hint}; next: {words}" if hint and words else hint or words
+
+
+def reports_dir() -> Path:
+    """Where an exported report goes: the data dir when one is set, else the current directory."""
+    data = os.environ.get("TOKENLAB_DATA_DIR")
+    return Path(data).expanduser() / "reports" if data else Path.cwd()
+
+
+class ConsoleActions:
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+
+    def _profile(self) -> Profile | None:
+        if self.screen.active is None:
+            self.screen.app.notify(
+                "no profile: add one in the Profiles pane (6)", severity="warning"
+            )
+        return self.screen.active
+
+    def _error(self, pane: str, error: TokenlabError) -> None:
+        from tokenlab.ui.messages import RunErrored
+
+        self.screen.post_message(RunErrored(pane, error))
+
+    # --- runs -------------------------------------------------------------------------------
+
+    def run_flow(self, flow: str | None = None, finish: str | None = None) -> None:
+        profile = self._profile()
+        if profile is None:
+            return
+        s, bus = self.screen, Bus()
+        options = runs.flow_options(finish, s.inbox)
+        s.flow_worker(
+            lambda: runs.get_token(
+                profile, secrets=s.secrets, bus=bus, cache=s.cache, flow=flow, options=options
+            ),
+            bus,
+        )
+
+    def cancel(self, pane: str) -> None:
+        """Escape: stop the run of `pane` (and a flow, wherever it was asked from)."""
+        s = self.screen
+        stopped = s.workers.cancel_group(s, pane) + s.workers.cancel_group(s, "flow")
+        if stopped:
+            s.app.notify("cancelled")
+
+    def refresh(self) -> None:
+        profile = self._profile()
+        if profile is None:
+            return
+        s, bus = self.screen, Bus()
+        held = s.result.api_token.refresh_token if s.result else None
+        options = runs.flow_options(None, s.inbox, refresh_token=held)
+        s.token_worker(
+            lambda: runs.get_token(
+                profile, secrets=s.secrets, bus=bus, cache=s.cache, flow="refresh", options=options
+            ),
+            bus,
+        )
+
+    def verify(self, which: str) -> None:
+        profile = self._profile()
+        token = self._token(which)
+        if profile is None or token is None:
+            return
+        s = self.screen
+        s.token_worker(
+            lambda: runs.verify(profile, token, which, secrets=s.secrets, cache=s.cache), Bus()
+        )
+
+    def _token(self, which: str) -> str | None:
+        s = self.screen
+        token = None
+        if which == "pasted":
+            token = s.pasted or None
+        elif s.result is not None:
+            token = (
+                s.result.api_token.access_token if which != "id" else s.result.api_token.id_token
+            )
+        if token is None:
+            self._error(
+                "token",
+                TokenlabError(f"no {which} token to check", "get a token first: Flow pane (2)"),
+            )
+        return token
+
+    def probe(self, request: Request, *, count: int = 1) -> None:
+        profile = self._profile()
+        if profile is None:
+            return
+        s, bus = self.screen, Bus()
+        held = s.result.api_token if s.result else None
+        s.probe_worker(
+            lambda: runs.send_probe(
+                profile, held, request, secrets=s.secrets, bus=bus, cache=s.cache, count=count
+            ),
+            bus,
+        )
+
+    def doctor(self) -> None:
+        profile = self._profile()
+        if profile is None:
+            return
+        s, bus = self.screen, Bus()
+        options = runs.flow_options(None, s.inbox)
+        s.doctor_worker(
+            lambda: runs.doctor(profile, secrets=s.secrets, bus=bus, options=options), bus
+        )
+
+    # --- results ----------------------------------------------------------------------------
+
+    def token_ready(self, profile: Profile, result: FlowResult) -> None:
+        s = self.screen
+        if s.active is None or profile.name != s.active.name:
+            return  # the profile changed while the run ran
+        if s.result is not None:
+            s.previous_access = s.result.api_token.access_token
+        s.result = result
+        token = result.api_token
+        s.token_pane.show_result(result)
+        s.token_pane.show_report(
+            runs.offline_report(profile, token.access_token, "access"), "access"
+        )
+        if token.id_token:
+            s.token_pane.show_report(runs.offline_report(profile, token.id_token, "id"), "id")
+        s.header_bar.show_token(True, token.expires_at)
+        s.app.notify("token issued: see the Token pane (3)", title=profile.name, markup=False)
+
+    def compare(self) -> None:
+        from tokenlab.core.inspection.compare import compare_tokens
+
+        s = self.screen
+        if not s.previous_access or s.result is None:
+            self._error(
+                "token",
+                TokenlabError(
+                    "no previous token to compare with",
+                    "get a second token first (refresh, or run the flow again)",
+                ),
+            )
+            return
+        try:
+            diffs = compare_tokens(s.previous_access, s.result.api_token.access_token)
+        except TokenlabError as exc:
+            self._error("token", exc)
+            return
+        s.token_pane.show_comparison(diffs)
+
+    def pasted(self, text: str) -> None:
+        s = self.screen
+        profile = s.active
+        try:
+            if profile is None:
+                from tokenlab.core.inspection.decode import decode_token
+                from tokenlab.core.inspection.token_report import check_token
+
+                report = check_token(decode_token(text))
+            else:
+                report = runs.offline_report(profile, text, "pasted")
+        except TokenlabError as exc:
+            self._error("token", exc)
+            return
+        s.pasted = text
+        s.token_pane.show_report(report, "pasted")
+
+    # --- copy and export --------------------------------------------------------------------
+
+    def copy(self, text: str, what: str) -> None:
+        app = self.screen.app
+        if text.strip().startswith(REFERENCE_PREFIX):  # a stored secret: never copied
+            app.notify(
+                f"not copied: the {what} is a reference token", severity="warning", markup=False
+            )
+            return
+        app.copy_to_clipboard(text)  # OSC 52: works over SSH in most terminals
+        app.notify(
+            f"copied the {what} to the clipboard; if your terminal ignores that, "
+            "select it by hand where the pane shows it",
+            markup=False,
+        )
+
+    def copy_token(self) -> None:
+        s = self.screen
+        token = s.result.api_token if s.result else None
+        if token is None or token.token_type == "reference":
+            s.app.notify("no token to copy (a reference token is never copied)", severity="warning")
+            return
+        self.copy(token.access_token, "access token")
+
+    def export(self, fmt: str) -> None:
+        from tokenlab.core.report import render, report_json
+
+        s = self.screen
+        run = s.doctor_run
+        if run is None:
+            self._error(
+                "doctor",
+                TokenlabError("no doctor run to export", "run the doctor first: Doctor pane (5)"),
+            )
+            return
+        text = render(report_json(run, s.secrets.redactor), fmt, s.secrets.redactor, console_words)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = (
+            reports_dir()
+            / f"tokenlab-doctor-{run.facts.profile.name}-{stamp}.{REPORT_SUFFIX.get(fmt, 'txt')}"
+        )
+        try:
+            write_private_file(path, text)
+        except (OSError, TokenlabError) as exc:
+            self._error(
+                "doctor",
+                TokenlabError(f"cannot write {path}: {exc}", "check the directory's permissions"),
+            )
+            return
+        s.doctor_pane.show_exported(str(path))
+        s.app.notify(f"report written to {path}", markup=False)
+
+    def copy_curl(self) -> None:
+        """The failing request as curl (secrets as shell variables): the token request when no
+        token came, else the probe."""
+        from tokenlab.core.curl import probe_curl
+        from tokenlab.core.probing import probe_url
+        from tokenlab.core.report import report_json
+
+        s = self.screen
+        run, profile = s.doctor_run, s.active
+        if run is not None:
+            curl = report_json(run, s.secrets.redactor)["curl"]
+            command = curl.get("token_request") if run.facts.flow is None else None
+            command = command or curl.get("probe") or next(iter(curl.values()), "")
+        elif profile is not None:
+            command = probe_curl(
+                probe_url(profile), method=profile.probe.method, headers=profile.probe.headers
+            )
+        else:
+            command = ""
+        if not command:
+            self._error("doctor", TokenlabError("no request to copy", "run the doctor first"))
+            return
+        self.copy(str(command), "request as curl")
