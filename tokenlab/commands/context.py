@@ -11,7 +11,9 @@ from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.errors import Remedy
 from tokenlab.core.events import Bus, Notice
 from tokenlab.core.profiles import ProfileStore
+from tokenlab.core.redact import mask_tokens
 from tokenlab.core.secrets import SecretStore
+from tokenlab.core.terminal_text import inert, inert_line, json_inert
 
 
 @dataclass
@@ -33,28 +35,36 @@ class CommandContext:
     def secrets(self) -> SecretStore:
         return SecretStore(bus=self.bus, run_id="cli")
 
+    # Every line below is made inert (core/terminal_text.py) on its way out: the final guard
+    # for server-written text, whichever road it took.
+
     def out(self, text: str = "") -> None:
-        self.stdout.write(text + "\n")
+        self.stdout.write(inert(text) + "\n")
 
     def json(self, value: Any) -> None:
-        self.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+        self.stdout.write(json_inert(json.dumps(value, indent=2, ensure_ascii=False)) + "\n")
+
+    def _scrubbed(self, text: str) -> str:
+        """One line, masked (a URL's user:password, a token a server echoed), inert."""
+        redactor = self.__dict__["secrets"].redactor if "secrets" in self.__dict__ else None
+        return inert_line(redactor.text(text) if redactor else mask_tokens(text))
+
+    def _problem(self, label: str, message: str, hint: str, remedy: Remedy | None) -> None:
+        self.stderr.write(f"tokenlab: {label}: {self._scrubbed(message)}\n")
+        hint = hint_with_remedy(hint, remedy)
+        if hint:
+            self.stderr.write(f"hint: {self._scrubbed(hint)}\n")
 
     def error(self, message: str, hint: str = "", remedy: Remedy | None = None) -> None:
-        self.stderr.write(f"tokenlab: error: {message}\n")
-        hint = hint_with_remedy(hint, remedy)
-        if hint:
-            self.stderr.write(f"hint: {hint}\n")
+        self._problem("error", message, hint, remedy)
 
     def warn(self, message: str, hint: str = "", remedy: Remedy | None = None) -> None:
-        self.stderr.write(f"tokenlab: warning: {message}\n")
-        hint = hint_with_remedy(hint, remedy)
-        if hint:
-            self.stderr.write(f"hint: {hint}\n")
+        self._problem("warning", message, hint, remedy)
 
     def _print_notice(self, notice: Notice) -> None:
         if notice.level == "warning":
             self.warn(notice.message, notice.hint, notice.remedy)
             return
-        self.stderr.write(f"tokenlab: {notice.message}\n")
+        self.stderr.write(f"tokenlab: {inert(notice.message)}\n")
         if notice.remedy is not None:  # an info with a step (finish the sign-in another way)
-            self.stderr.write(f"hint: {hint_with_remedy(notice.hint, notice.remedy)}\n")
+            self.stderr.write(f"hint: {inert(hint_with_remedy(notice.hint, notice.remedy))}\n")

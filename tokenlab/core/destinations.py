@@ -59,6 +59,14 @@ CLIENT_AUTH_CREDENTIALS = {
     "private_key_jwt": "a client assertion",
 }
 
+# What a request header carries (the probe's token, a cookie from the profile's headers).
+HEADER_CREDENTIALS = {
+    "authorization": "the access token",
+    "x-api-key": "the access token",
+    "cookie": "a cookie",
+    "proxy-authorization": "proxy credentials",
+}
+
 
 def confirm_issuer(discovery: Discovery, authority: str, *, profile: str = "") -> None:
     """Raise unless discovery names exactly `authority` as its issuer (`profile`: whose)."""
@@ -86,10 +94,7 @@ def credentials_in(
     """The kinds of credential a request carries, in words, in a stable order."""
     kinds = [CLIENT_AUTH_CREDENTIALS.get(auth_method, "")]
     kinds += [FORM_CREDENTIALS.get(name, "") for name in form]
-    kinds += [
-        "the access token" if name.lower() in ("authorization", "x-api-key") else "a credential"
-        for name in headers
-    ]
+    kinds += [HEADER_CREDENTIALS.get(name.lower(), "a credential") for name in headers]
     return list(dict.fromkeys(k for k in kinds if k))
 
 

@@ -16,6 +16,7 @@ from tokenlab.core.causes import rank as rank_causes
 from tokenlab.core.causes.evidence import INTERACTIVE_FLOWS
 from tokenlab.core.causes.model import lower_first
 from tokenlab.core.errors import Remedy, TokenlabError
+from tokenlab.core.redact import mask_tokens
 
 __all__ = [
     "INTERACTIVE_FLOWS",
@@ -63,7 +64,16 @@ class Answer:
     snippet: str = ""
 
 
+def _shown(text: str, limit: int) -> str:
+    """A piece of a server's answer fit to quote: token-shaped values masked *before* it is cut
+    (a cut token no longer looks like one). Control characters stay: each face makes the text
+    inert where it shows it (JSON keeps the server's exact words)."""
+    return mask_tokens(text)[:limit]
+
+
 def read_answer(status: int, content_type: str, body: bytes) -> Answer:
+    """The answer reduced to its OAuth error, or a short masked snippet: a 200 that is not a
+    JSON object (a form, an array, an anti-XSSI prefix) may hold whole tokens."""
     text = body.decode("utf-8", "replace").strip()
     if not text:
         return Answer(status, "", "", "empty")
@@ -74,11 +84,13 @@ def read_answer(status: int, content_type: str, body: bytes) -> Answer:
     if isinstance(data, dict):
         error = data.get("error")
         desc = data.get("error_description") or data.get("message") or ""
-        return Answer(status, error if isinstance(error, str) else "", str(desc)[:300], "json")
+        return Answer(
+            status, error if isinstance(error, str) else "", _shown(str(desc), 300), "json"
+        )
     if "html" in content_type or text[:1] == "<":
         title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-        return Answer(status, "", "", "html", (title.group(1).strip() if title else "")[:120])
-    return Answer(status, "", "", "text", text[:120])
+        return Answer(status, "", "", "html", _shown(title.group(1).strip() if title else "", 120))
+    return Answer(status, "", "", "text", _shown(text, 120))
 
 
 def explain(

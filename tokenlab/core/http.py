@@ -231,7 +231,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                 if response is not None
                 else "",
                 elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
-                error=error,
+                error=r.text(error),  # a transport error may quote what the server sent
             )
         )
 

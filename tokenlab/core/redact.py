@@ -81,8 +81,11 @@ _NAMED_TOKEN = re.compile(
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
 # A cheap test first (plain substring searches): most header values and JSON strings hold
 # none of these, and then no rule can match.
-_TRIGGERS = ("=", "@", '":', "eyJ", "enrt_", "_token", "_secret", "_assertion", "_verifier")
-_TRIGGERS += ("_code", "asic", "ASIC", "earer", "EARER")
+_TRIGGERS = (
+    *("=", "@", '":', "eyJ", "enrt_"),
+    *("_token", "_secret", "_assertion", "_verifier", "_code"),
+    *("asic", "ASIC", "earer", "EARER"),
+)
 
 
 def mask(value: str) -> str:

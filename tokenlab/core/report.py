@@ -2,8 +2,10 @@
 safe to paste into a support ticket.
 
 Built only from what is already masked (exchanges, token report, probe), then passed once more
-through the redactor as a last line of defence: no secret and no whole token can get in.
-Remedies are data here; a face may pass its own rendering of them (the CLI: its flags).
+through the redactor as a last line of defence: no secret and no whole token can get in (nor a
+URL's user:password). Server-written text is made inert in both formats (Markdown: escapes
+shown; JSON: valid escapes). Remedies are data here; a face may pass its own rendering of them
+(the CLI: its flags).
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from tokenlab import __version__
 from tokenlab.core.curl import probe_curl, token_request_curl
 from tokenlab.core.errors import Remedy, RemedyKind, TokenlabError
 from tokenlab.core.profiles import profile_summary
+from tokenlab.core.redact import Redactor
+from tokenlab.core.terminal_text import inert, json_inert
 
 if TYPE_CHECKING:
+    from tokenlab.core.authority import AuthorityReport, Finding
     from tokenlab.core.doctor import DoctorRun
-    from tokenlab.core.redact import Redactor
 
 STATUS_MARK = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
 
@@ -39,8 +44,15 @@ def plain_hint(hint: str, remedy: Remedy | None) -> str:
     return f"{hint}; {step}" if hint else step
 
 
-def checklist_lines(run: DoctorRun, words: HintWords = plain_hint) -> list[str]:
-    """The checklist as text lines: the CLI prints them, the console shows them."""
+def checklist_lines(
+    run: DoctorRun, words: HintWords = plain_hint, redactor: Redactor | None = None
+) -> list[str]:
+    """The checklist as text lines, masked: the CLI prints them, the console shows them."""
+    redactor = redactor or Redactor()
+    return [redactor.text(line) for line in _checklist(run, words)]
+
+
+def _checklist(run: DoctorRun, words: HintWords) -> list[str]:
     d = run.diagnosis
     p = run.facts.profile
     lines = [f"doctor: {p.name} ({p.scenario}) against {p.authority}"]
@@ -104,6 +116,30 @@ def report_json(run: DoctorRun, redactor: Redactor) -> dict[str, Any]:
     return masked
 
 
+def masked_authority(report: AuthorityReport, redactor: Redactor | None = None) -> AuthorityReport:
+    """The authority report as it may be shown: the URLs given on a command line and the ones
+    the server wrote into discovery (and the findings that quote them) without a user:password
+    or a credential-shaped query value."""
+    from tokenlab.core.discovery import Discovery
+
+    r = redactor or Redactor()
+    d = report.discovery
+    return replace(
+        report,
+        authority=r.url(report.authority),
+        found_via=r.text(report.found_via),
+        discovery=Discovery(r.url(d.authority), r.json_value(dict(d.raw))),
+        findings=tuple(_masked_finding(f, r) for f in report.findings),
+    )
+
+
+def _masked_finding(finding: Finding, r: Redactor) -> Finding:
+    fix = finding.remedy
+    if fix is not None:
+        fix = replace(fix, data={k: r.json_value(v) for k, v in fix.data.items()})
+    return replace(finding, message=r.text(finding.message), hint=r.text(finding.hint), remedy=fix)
+
+
 def _curl(run: DoctorRun) -> dict[str, str]:
     f = run.facts
     p = f.profile
@@ -151,7 +187,7 @@ def report_markdown(doc: dict[str, Any], redactor: Redactor, words: HintWords = 
         _md_curl(doc),
     )
     text = "\n".join(line for section in sections for line in section)
-    return redactor.text(text.rstrip() + "\n")
+    return inert(redactor.text(text.rstrip() + "\n"))
 
 
 def _md_head(doc: dict[str, Any]) -> list[str]:
@@ -239,5 +275,5 @@ def _cell(text: str) -> str:
 
 def render(doc: dict[str, Any], fmt: str, redactor: Redactor, words: HintWords = plain_hint) -> str:
     if fmt == "json":
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        return json_inert(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
     return report_markdown(doc, redactor, words)

@@ -26,9 +26,7 @@ _FORMAT = (
     "\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
     "\ufeff\ufff9-\ufffb\U000e0000-\U000e007f"
 )
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff" + _FORMAT + "]|\r(?!\n)"
-)
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff" + _FORMAT + "]|\r(?!\n)")
 _UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff" + _FORMAT + "]")
 # In JSON text C0 is already escaped by json.dumps; DEL and the rest are not.
 _UNSAFE_JSON = re.compile("[\x7f-\x9f\ud800-\udfff" + _FORMAT + "]")

@@ -1,8 +1,9 @@
 """What the activity log shows for each console message: plain text lines, made printable.
 
 Pure functions from core values to lines, so the app only decides where they go. Everything here
-is already masked by the core; server-written text still goes through `printable`, so an escape
-sequence in an error description cannot reach the terminal.
+is already masked by the core; server-written text still goes through the one rule of
+`tokenlab.core.terminal_text` (every log line and every toast), so an escape sequence in an error
+description cannot reach the terminal.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from tokenlab.core.events import (
     TokenIssued,
     UserActionRequired,
 )
-from tokenlab.core.inspection.claims import printable
 from tokenlab.core.report import STATUS_MARK
+from tokenlab.core.terminal_text import inert, inert_line
 from tokenlab.ui.remedies import render_remedy
 
 if TYPE_CHECKING:
@@ -42,8 +43,8 @@ def fitted(lines: list[str], width: int) -> list[str]:
     drops empty strings, and the gaps are wanted."""
     out: list[str] = []
     for line in lines:
-        for part in line.splitlines() or [""]:
-            text = printable(part)
+        for part in line.split("\n"):  # only \n: a lone \r or \x85 is shown, not obeyed
+            text = inert_line(part)
             indent = text[: len(text) - len(text.lstrip())]
             out += textwrap.wrap(
                 text,
@@ -115,8 +116,8 @@ def user_action_lines(e: UserActionRequired, width: int) -> list[str]:
 
 def user_action_toast(e: UserActionRequired) -> str:
     if e.user_code:
-        return f"enter the code {e.user_code} at {e.verification_uri or e.url}"
-    return e.message
+        return inert(f"enter the code {e.user_code} at {e.verification_uri or e.url}")
+    return inert(e.message)
 
 
 def notice_lines(e: Notice) -> list[str]:
@@ -126,7 +127,7 @@ def notice_lines(e: Notice) -> list[str]:
 
 
 def notice_toast(e: Notice) -> str:
-    return "\n".join([e.message, *hint_lines(e.hint, e.remedy)])
+    return inert("\n".join([e.message, *hint_lines(e.hint, e.remedy)]))
 
 
 def failure_lines(e: FlowFailed) -> list[str]:
@@ -137,7 +138,7 @@ def failure_lines(e: FlowFailed) -> list[str]:
 
 
 def failure_toast(e: FlowFailed) -> str:
-    return "\n".join([e.message, *hint_lines(e.hint, e.remedy)])
+    return inert("\n".join([e.message, *hint_lines(e.hint, e.remedy)]))
 
 
 def finished_lines(e: FlowFinished) -> list[str]:
