@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,16 +65,14 @@ class Answer:
     snippet: str = ""
 
 
-def _shown(text: str, limit: int) -> str:
-    """A piece of a server's answer fit to quote: token-shaped values masked *before* it is cut
-    (a cut token no longer looks like one). Control characters stay: each face makes the text
-    inert where it shows it (JSON keeps the server's exact words)."""
-    return mask_tokens(text)[:limit]
-
-
-def read_answer(status: int, content_type: str, body: bytes) -> Answer:
-    """The answer reduced to its OAuth error, or a short masked snippet: a 200 that is not a
-    JSON object (a form, an array, an anti-XSSI prefix) may hold whole tokens."""
+def read_answer(
+    status: int, content_type: str, body: bytes, redact: Callable[[str], str] = mask_tokens
+) -> Answer:
+    """The answer reduced to its OAuth error, or a short snippet. A 200 that is not a JSON object
+    (a form, an array, an anti-XSSI prefix) may hold whole tokens, and an error may echo a secret:
+    what is quoted is masked by `redact` (a flow passes its redactor, which knows the secrets)
+    *before* it is cut, since a cut token or secret no longer looks like one. Control characters
+    stay: each face makes the text inert where it shows it (JSON keeps the server's words)."""
     text = body.decode("utf-8", "replace").strip()
     if not text:
         return Answer(status, "", "", "empty")
@@ -85,12 +84,12 @@ def read_answer(status: int, content_type: str, body: bytes) -> Answer:
         error = data.get("error")
         desc = data.get("error_description") or data.get("message") or ""
         return Answer(
-            status, error if isinstance(error, str) else "", _shown(str(desc), 300), "json"
+            status, error if isinstance(error, str) else "", redact(str(desc))[:300], "json"
         )
     if "html" in content_type or text[:1] == "<":
         title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-        return Answer(status, "", "", "html", _shown(title.group(1).strip() if title else "", 120))
-    return Answer(status, "", "", "text", _shown(text, 120))
+        return Answer(status, "", "", "html", redact(title.group(1).strip() if title else "")[:120])
+    return Answer(status, "", "", "text", redact(text)[:120])
 
 
 def explain(

@@ -66,7 +66,7 @@ _HTML_INPUT = re.compile(
     r"""(<input\b[^>]*\bname=["'](?P<name>[A-Za-z_]+)["'][^>]*\bvalue=["'])(?P<value>[^"']*)""",
     re.IGNORECASE,
 )
-_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<value>[^/?#\s\"'<>`]+)@")
+_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<value>[^/?#\s\"'<>`]+)(?=@)")
 _AUTH_VALUE = re.compile(r"\b(?P<head>(?:Basic|Bearer)\s+)(?P<value>[A-Za-z0-9._~+/-]+=*)", re.I)
 _PAIR = re.compile(
     rf"(?<![\w.-])(?P<head>(?:{_names(SENSITIVE_FIELDS)})=)(?P<value>[^\s&\"'<>#]+)", re.I
@@ -143,9 +143,8 @@ _PERCENT = re.compile(r"%[0-9A-F]{2}")
 
 
 def encoded_forms(value: str) -> set[str]:
-    """`value` as it may be echoed: raw, URL-encoded (path and form style, upper- and
-    lower-case hex), JSON-escaped."""
-    forms = {
+    """`value` as it may be echoed: raw, URL-encoded (path and form style), JSON-escaped."""
+    return {
         value,
         quote(value, safe=""),
         quote(value),
@@ -153,7 +152,13 @@ def encoded_forms(value: str) -> set[str]:
         json.dumps(value)[1:-1],
         json.dumps(value, ensure_ascii=False)[1:-1],
     }
-    return forms | {_PERCENT.sub(lambda m: m.group(0).lower(), f) for f in forms}
+
+
+def _any_hex_case(form: str) -> str:
+    """A pattern for `form` whose percent-escapes match in either case (`%2B` and `%2b`)."""
+    return _PERCENT.sub(
+        lambda m: "%" + "".join(f"[{c}{c.lower()}]" for c in m.group(0)[1:]), re.escape(form)
+    )
 
 
 def base64_cores(needle: bytes) -> set[str]:
@@ -202,7 +207,7 @@ class Redactor:
             self._known.add(value)
             forms = {f for v in self._known for f in encoded_forms(v)}
             self._forms = tuple(sorted(forms, key=len, reverse=True))
-            self._pattern = re.compile("|".join(re.escape(f) for f in self._forms))
+            self._pattern = re.compile("|".join(_any_hex_case(f) for f in self._forms))
             self._needles = tuple({f.encode() for f in forms})
             self._cores = tuple({c for n in self._needles for c in base64_cores(n)})
 
@@ -212,7 +217,7 @@ class Redactor:
             cores = self._cores
         if pattern is None:
             return text
-        if any(form in text for form in forms):
+        if "%" in text or any(form in text for form in forms):
             text = pattern.sub(lambda m: mask(m.group(0)), text)
         if not any(core in text for core in cores):
             return text

@@ -195,7 +195,7 @@ async def post_form(
     raise scrub_secrets(
         ctx,
         explain(
-            read_answer(response.status_code, ctype, response.content),
+            read_answer(response.status_code, ctype, response.content, ctx.secrets.redactor.text),
             flow=flow,
             client_id=ctx.profile.client_id,
             scopes=ctx.profile.scopes,

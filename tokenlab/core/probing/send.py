@@ -106,6 +106,7 @@ async def probe(
     url = probe_url(profile, path)
     content = profile.probe.body if body is None else body
     send = request_headers(profile, value, header, headers or {}, content)
+    _know_credentials(send, redactor)
     sent_credentials = [k for k in send if k.lower() in _CREDENTIAL_HEADERS]
     started = time.perf_counter()
     response, hops, first_request_headers = await _send_following(
@@ -140,6 +141,16 @@ async def probe(
         evidence=evidence,
         clock_skew_s=answered.clock_skew_s,
     )
+
+
+def _know_credentials(send: Mapping[str, str], redactor: Redactor) -> None:
+    """A cookie or key from the profile's headers is a secret too: an API that echoes the
+    request must not print it back (a cookie's values one by one: `a=1; session=...`)."""
+    for name, value in send.items():
+        if name.lower() in SENSITIVE_HEADERS:
+            redactor.add_known(value)
+            for pair in value.split(";") if name.lower() == "cookie" else ():
+                redactor.add_known(pair.partition("=")[2].strip())
 
 
 def _checked_method(method: str, max_redirects: int) -> str:
