@@ -61,7 +61,7 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
         TracePrinter(ctx.stderr, verbose=True).attach(ctx.bus)
     from tokenlab.core.report import masked_authority
 
-    report = masked_authority(asyncio.run(_inspect(args, ctx)))  # no user:password shown
+    report = masked_authority(asyncio.run(_inspect(args, ctx)), one_line=not args.json)
     if args.json:
         ctx.json(report.to_json())
         return 0 if report.ok else 1

@@ -18,7 +18,7 @@ from tokenlab.core.events import (
     UserActionRequired,
 )
 from tokenlab.core.redact import Redactor
-from tokenlab.core.terminal_text import inert
+from tokenlab.core.terminal_text import inert, inert_line
 
 BODY_LINES = 12
 _URLS = Redactor()  # knows no value: masks only what is credential-shaped in a URL
@@ -59,7 +59,7 @@ class TracePrinter:
         if isinstance(event, UserActionRequired):
             self.write(f"\n>>> {event.message}")
             if event.url:
-                self.write(f"    {_URLS.url(event.url)}")
+                self.write(f"    {inert_line(_URLS.url(event.url))}")
             if event.user_code:
                 self.write(f"    code: {event.user_code}")
             self.write("")
@@ -70,14 +70,16 @@ class TracePrinter:
             self.write(f"flow {event.flow} for profile {event.profile} (run {event.run_id})")
         elif isinstance(event, HttpExchange):
             self.step += 1
-            self.write(f"[{self.step}] → {event.method} {event.url}")
+            self.write(f"[{self.step}] → {event.method} {inert_line(event.url)}")
             if self.verbose:
                 for k, v in event.request_headers:
                     self.write(f"    {k}: {v}")
             if event.request_body:
                 self.write(_indent(event.request_body))
             if event.status is None:
-                self.write(f"    ← failed after {event.elapsed_ms:.0f} ms: {event.error}")
+                self.write(
+                    f"    ← failed after {event.elapsed_ms:.0f} ms: {inert_line(event.error)}"
+                )
                 return
             self.write(f"    ← {event.status} in {event.elapsed_ms:.0f} ms")
             if self.verbose:

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from tokenlab import __version__
 from tokenlab.core.curl import probe_curl, token_request_curl
 from tokenlab.core.errors import Remedy, RemedyKind, TokenlabError
-from tokenlab.core.profiles import profile_summary
+from tokenlab.core.profiles import Profile, profile_summary
 from tokenlab.core.redact import Redactor
-from tokenlab.core.terminal_text import inert, json_inert
+from tokenlab.core.terminal_text import inert, inert_line, json_inert
 
 if TYPE_CHECKING:
     from tokenlab.core.authority import AuthorityReport, Finding
@@ -47,9 +47,10 @@ def plain_hint(hint: str, remedy: Remedy | None) -> str:
 def checklist_lines(
     run: DoctorRun, words: HintWords = plain_hint, redactor: Redactor | None = None
 ) -> list[str]:
-    """The checklist as text lines, masked: the CLI prints them, the console shows them."""
+    """The checklist as text lines, masked and each kept on its line (a server's words quoted
+    in evidence cannot start a line of their own): the CLI prints them, the console shows them."""
     redactor = redactor or Redactor()
-    return [redactor.text(line) for line in _checklist(run, words)]
+    return [inert_line(redactor.text(line)) for line in _checklist(run, words)]
 
 
 def _checklist(run: DoctorRun, words: HintWords) -> list[str]:
@@ -86,7 +87,7 @@ def report_json(run: DoctorRun, redactor: Redactor) -> dict[str, Any]:
         "tokenlab": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "run_id": run.run_id,
-        "profile": profile_summary(f.profile),
+        "profile": _summary(f.profile, redactor),
         "diagnosis": run.diagnosis.to_json(),
         "authority": f.authority.to_json() if f.authority else None,
         "authority_error": _error(f.authority_error),
@@ -116,28 +117,57 @@ def report_json(run: DoctorRun, redactor: Redactor) -> dict[str, Any]:
     return masked
 
 
-def masked_authority(report: AuthorityReport, redactor: Redactor | None = None) -> AuthorityReport:
+def _summary(profile: Profile, redactor: Redactor) -> dict[str, Any]:
+    """The profile as a report shows it: a cookie or key among the probe's headers masked."""
+    summary = profile_summary(profile)
+    probe = summary.get("probe")
+    if isinstance(probe, dict) and isinstance(probe.get("headers"), dict):
+        probe["headers"] = {k: redactor.header(k, str(v)) for k, v in probe["headers"].items()}
+    return summary
+
+
+def masked_authority(
+    report: AuthorityReport, redactor: Redactor | None = None, *, one_line: bool = False
+) -> AuthorityReport:
     """The authority report as it may be shown: the URLs given on a command line and the ones
     the server wrote into discovery (and the findings that quote them) without a user:password
-    or a credential-shaped query value."""
+    or a credential-shaped query value. `one_line`: for text, every string the server wrote is
+    also kept on its line and made inert (JSON keeps its exact words, as valid escapes)."""
     from tokenlab.core.discovery import Discovery
 
     r = redactor or Redactor()
+    text: Callable[[str], str] = (lambda t: inert_line(r.text(t))) if one_line else r.text
+    each: Callable[[Any], Any] = _each_string(inert_line) if one_line else (lambda v: v)
     d = report.discovery
     return replace(
         report,
-        authority=r.url(report.authority),
-        found_via=r.text(report.found_via),
-        discovery=Discovery(r.url(d.authority), r.json_value(dict(d.raw))),
-        findings=tuple(_masked_finding(f, r) for f in report.findings),
+        authority=each(r.url(report.authority)),
+        found_via=text(report.found_via),
+        discovery=Discovery(each(r.url(d.authority)), each(r.json_value(dict(d.raw)))),
+        findings=tuple(_masked_finding(f, r, text) for f in report.findings),
     )
 
 
-def _masked_finding(finding: Finding, r: Redactor) -> Finding:
+def _masked_finding(finding: Finding, r: Redactor, text: Callable[[str], str]) -> Finding:
     fix = finding.remedy
     if fix is not None:
         fix = replace(fix, data={k: r.json_value(v) for k, v in fix.data.items()})
-    return replace(finding, message=r.text(finding.message), hint=r.text(finding.hint), remedy=fix)
+    return replace(finding, message=text(finding.message), hint=text(finding.hint), remedy=fix)
+
+
+def _each_string(change: Callable[[str], str]) -> Callable[[Any], Any]:
+    """`change` applied to every string in a JSON-like value."""
+
+    def apply(value: Any) -> Any:
+        if isinstance(value, str):
+            return change(value)
+        if isinstance(value, dict):
+            return {k: apply(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [apply(v) for v in value]
+        return value
+
+    return apply
 
 
 def _curl(run: DoctorRun) -> dict[str, str]:

@@ -63,7 +63,7 @@ def wrapped(text: str, width: int) -> list[str]:
 
 
 def hint_lines(hint: str, remedy: Remedy | None, indent: str = "") -> list[str]:
-    lines = [f"{indent}hint: {hint}"] if hint else []
+    lines = [f"{indent}hint: {inert_line(hint)}"] if hint else []  # a hint is one line
     rendered = render_remedy(remedy)
     if rendered:
         lines.append(f"{indent}next: {rendered}")
@@ -75,9 +75,9 @@ def started_lines(e: FlowStarted) -> list[str]:
 
 
 def exchange_lines(e: HttpExchange, step: int) -> list[str]:
-    lines = [f"[{step}] → {e.method} {e.url}"]
+    lines = [f"[{step}] → {e.method} {inert_line(e.url)}"]
     if e.status is None:
-        lines.append(f"{INDENT}← failed after {e.elapsed_ms:.0f} ms: {e.error}")
+        lines.append(f"{INDENT}← failed after {e.elapsed_ms:.0f} ms: {inert_line(e.error)}")
     else:
         lines.append(f"{INDENT}← {e.status} in {e.elapsed_ms:.0f} ms")
     return lines
@@ -134,11 +134,11 @@ def failure_lines(e: FlowFailed) -> list[str]:
     if e.cancelled:
         return ["", "cancelled"]
     code = f" [{e.error}]" if e.error else ""
-    return ["", f"error{code}: {e.message}", *hint_lines(e.hint, e.remedy)]
+    return ["", f"error{code}: {inert_line(e.message)}", *hint_lines(e.hint, e.remedy)]
 
 
 def failure_toast(e: FlowFailed) -> str:
-    return inert("\n".join([e.message, *hint_lines(e.hint, e.remedy)]))
+    return "\n".join([inert_line(e.message), *hint_lines(e.hint, e.remedy)])
 
 
 def finished_lines(e: FlowFinished) -> list[str]:
