@@ -28,6 +28,7 @@ from tests.support.fault_server import (
     LEAKY_REFRESH,
     FaultServer,
     fault_server,
+    free_port,
 )
 from tokenlab.core.doctor import run_doctor
 from tokenlab.core.errors import TokenlabError
@@ -212,7 +213,8 @@ def test_no_password_of_a_url_given_or_sent_back(cli: Cli, faults: FaultServer) 
     host = faults.url.removeprefix("http://")
     with_password = f"http://canary-user:{quote(URL_PASSWORD)}@{host}/ok/id"
     with_query = f"{faults.authority('ok')}?secret={URL_PASSWORD}"
-    for url in (with_password, with_query):
+    refused = f"http://canary-user:{URL_PASSWORD}@127.0.0.1:{free_port()}/id"  # transport error
+    for url in (with_password, with_query, refused):
         for extra in ((), ("--json",), ("-v",)):
             run(cli, seen, "authority", url, *extra)
     assert any("200" in text for _, text in seen.texts)  # the password URL did work

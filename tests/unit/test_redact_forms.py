@@ -142,3 +142,20 @@ def test_masking_twice_changes_nothing_more(text: str) -> None:
     r.add_known(CANARY)
     once = r.text(text + " " + urlencode({"client_secret": CANARY, "code": text[:30]}))
     assert r.text(once) == once
+
+
+def test_the_token_endpoint_snippet_is_masked_before_it_is_cut() -> None:
+    from tokenlab.core.explain import read_answer
+
+    form = f"access_token={LEAKY_ACCESS}&refresh_token={LEAKY_REFRESH}".encode()
+    for body in (form, b")]}'\n" + json.dumps([{"refresh_token": LEAKY_REFRESH}]).encode()):
+        snippet = read_answer(200, "text/plain", body).snippet
+        assert snippet and not leaked(LEAKY_ACCESS, snippet) and not leaked(LEAKY_REFRESH, snippet)
+    r = Redactor()
+    r.add_known(CANARY)
+    padding = "x" * 280  # the description is cut at 300 characters: inside the secret
+    echo = json.dumps({"error": "invalid_client", "error_description": padding + quote(CANARY)})
+    answer = read_answer(400, "application/json", echo.encode(), r.text)
+    assert answer.error == "invalid_client" and not leaked(
+        quote(CANARY, safe=""), answer.description
+    )

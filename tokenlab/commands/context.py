@@ -44,22 +44,23 @@ class CommandContext:
     def json(self, value: Any) -> None:
         self.stdout.write(json_inert(json.dumps(value, indent=2, ensure_ascii=False)) + "\n")
 
-    def _scrubbed(self, text: str) -> str:
-        """One line, masked (a URL's user:password, a token a server echoed), inert."""
-        redactor = self.__dict__["secrets"].redactor if "secrets" in self.__dict__ else None
-        return inert_line(redactor.text(text) if redactor else mask_tokens(text))
-
-    def _problem(self, label: str, message: str, hint: str, remedy: Remedy | None) -> None:
-        self.stderr.write(f"tokenlab: {label}: {self._scrubbed(message)}\n")
+    def error(self, message: str, hint: str = "", remedy: Remedy | None = None) -> None:
+        self.stderr.write(f"tokenlab: error: {self._scrubbed(message)}\n")
         hint = hint_with_remedy(hint, remedy)
         if hint:
             self.stderr.write(f"hint: {self._scrubbed(hint)}\n")
 
-    def error(self, message: str, hint: str = "", remedy: Remedy | None = None) -> None:
-        self._problem("error", message, hint, remedy)
-
     def warn(self, message: str, hint: str = "", remedy: Remedy | None = None) -> None:
-        self._problem("warning", message, hint, remedy)
+        self.stderr.write(f"tokenlab: warning: {self._scrubbed(message)}\n")
+        hint = hint_with_remedy(hint, remedy)
+        if hint:
+            self.stderr.write(f"hint: {self._scrubbed(hint)}\n")
+
+    def _scrubbed(self, text: str) -> str:
+        """On one line, masked (a URL's user:password, a secret a server echoed), inert. The
+        secret store's redactor knows what it handed out, once this command opened it."""
+        store = self.__dict__.get("secrets")  # the cached_property, only if already opened
+        return inert_line(store.redactor.text(text) if store else mask_tokens(text))
 
     def _print_notice(self, notice: Notice) -> None:
         if notice.level == "warning":
