@@ -60,11 +60,12 @@ async def test_global_authority_is_an_error_in_the_seeds_words(sandbox: Sandbox)
     assert classify("https://acme.my.erp.net/id") == "instance"
 
 
-async def test_trailing_slash_is_a_clear_warning(sandbox: Sandbox) -> None:
+async def test_trailing_slash_is_a_clear_error(sandbox: Sandbox) -> None:
+    # an error, as the flows judge it: they send no credential until the two agree exactly
     async with build_client(HttpOptions()) as client:
         report = await inspect_authority(client, f"{sandbox.url}/id/")
-    (warning,) = [f for f in report.findings if f.level == "warning"]
-    assert "trailing slash" in warning.message and f"{sandbox.url}/id" in warning.hint
+    (error,) = [f for f in report.findings if "trailing slash" in f.message]
+    assert error.level == "error" and f"{sandbox.url}/id" in error.hint
 
 
 class _FakeIdp(BaseHTTPRequestHandler):

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +24,11 @@ import pytest
 
 from tests.support.fault_server import CLIENT_ID, CLIENT_SECRET, FaultServer, fault_server
 from tokenlab.core.authority import inspect_authority
-from tokenlab.core.errors import TokenlabError
+from tokenlab.core.errors import TokenlabError, UsageError
 from tokenlab.core.events import Bus, HttpExchange
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
+from tokenlab.core.probing import probe
 from tokenlab.core.profiles import Profile, new_profile
 from tokenlab.core.secrets import SecretKind, SecretStore
 
@@ -148,6 +150,32 @@ async def test_a_deep_json_api_answer_reaches_the_caller_and_the_trace_describes
     (exchange,) = exchanges
     assert isinstance(exchange, HttpExchange)
     assert exchange.response_body == "<200000 bytes of JSON nested more than 64 levels deep>"
+
+
+async def test_the_probe_reads_a_deep_json_api_answer_as_text_not_a_crash(
+    fault: FaultServer,
+) -> None:
+    profile, _ = profile_for(fault, "ok")
+    profile = replace(profile, api_url=fault.api("api-deep-json"))
+    async with build_client(HttpOptions()) as client:
+        result = await probe(client, profile, fault_token(fault, "ok"))
+    assert result.status == 200
+    assert result.body.kind == "text"  # too deep to be read as JSON: shown, not parsed
+
+
+@pytest.mark.parametrize(
+    "request_change",
+    [{"method": "GET\n"}, {"headers": {"X-Test\n": "1"}}],
+    ids=["method", "header"],
+)
+async def test_a_method_or_header_name_with_a_trailing_newline_is_refused(
+    fault: FaultServer, request_change: dict[str, Any]
+) -> None:
+    profile, _ = profile_for(fault, "ok")
+    async with build_client(HttpOptions()) as client:
+        with pytest.raises(UsageError):
+            await probe(client, profile, fault_token(fault, "ok"), **request_change)
+    assert not fault.sent("X-Test")
 
 
 # -- numbers that no clock can hold ---------------------------------------------------------------

@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote_plus
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -78,6 +79,9 @@ BOMB_SIZE = 256 << 20  # inflated: far past any cap tokenlab may set
 ESCAPES = "\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b[H\r\ntokenlab: token issued OK\x1b[0m"
 LEAKY_ACCESS = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJsZWFrIn0.bGVha3lhY2Nlc3N0b2tlbnNpZ25hdHVyZQ"
 LEAKY_REFRESH = "leaky-refresh-token-0123456789abcdef"
+# C1 controls (CSI, NEL), bidi override and isolate, a line separator: what json.dumps and a
+# plain C0 filter let through.
+ESCAPES_C1 = "\x9b2J\u202eKO si nekot\u2066\x85tokenlab: token issued OK\u2028\x1b[0m"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -219,9 +223,26 @@ def _issuer_mismatch(h: _Handler, doc: dict[str, Any]) -> None:
     doc["issuer"] = "https://someone-else.fault.test/id"
 
 
+def _https_with_http_token_endpoint(h: _Handler, doc: dict[str, Any]) -> None:
+    """Served over TLS (tests/support/tls_fault_server.py): every URL https, as the authority,
+    except the token endpoint: plain http on another host."""
+    for key, value in list(doc.items()):
+        if isinstance(value, str) and value.startswith("http://"):
+            doc[key] = "https://" + value.removeprefix("http://")
+    _http_token_endpoint_elsewhere(h, doc)
+
+
+def _escapes_in_fields(h: _Handler, doc: dict[str, Any]) -> None:
+    """A usable document whose lists carry terminal escapes (`authority` prints them)."""
+    doc["grant_types_supported"].append(ESCAPES)
+    doc["token_endpoint_auth_methods_supported"].append(ESCAPES_C1)
+
+
 DOCUMENT_MODES: dict[str, Callable[[_Handler, dict[str, Any]], None]] = {
     "discovery-http-token-endpoint": _http_token_endpoint_elsewhere,
     "discovery-issuer-mismatch": _issuer_mismatch,
+    "discovery-https-http-token-endpoint": _https_with_http_token_endpoint,
+    "discovery-escapes-in-fields": _escapes_in_fields,
 }
 
 
@@ -333,6 +354,37 @@ def _escapes(h: _Handler) -> None:
     h.send_json(400, {"error": "invalid_request", "error_description": ESCAPES})
 
 
+def _escapes_c1(h: _Handler) -> None:
+    h.send_json(400, {"error": "invalid_request", "error_description": ESCAPES_C1})
+
+
+def _echoed(h: _Handler) -> str:
+    """What the request carried, echoed as a careless server would: the body as sent
+    (URL-encoded), the Authorization and Cookie headers, and the Basic credentials decoded and
+    re-encoded without URL-encoding, and their bare base64."""
+    request = next(r for r in reversed(h.server.owner.requests) if r.path == h.path)
+    auth = request.headers.get("Authorization", "")
+    scheme, _, credentials = auth.partition(" ")
+    plain = ""
+    if scheme.lower() == "basic":
+        user, _, password = base64.b64decode(credentials).decode().partition(":")
+        pair = f"{unquote_plus(user)}:{unquote_plus(password)}"
+        plain = base64.b64encode(pair.encode()).decode()
+    return (
+        f"received {request.body.decode('utf-8', 'replace')} with Authorization {auth}"
+        f" (base64 {credentials}, read as Basic {plain} and {plain}),"
+        f" Cookie {request.headers.get('Cookie', '')}"
+    )
+
+
+def _echo(h: _Handler) -> None:
+    h.send_json(400, {"error": "invalid_client", "error_description": _echoed(h)})
+
+
+def _echo_text(h: _Handler) -> None:
+    h.send_raw(401, _echoed(h).encode(), "text/plain; charset=utf-8")
+
+
 def _form_tokens(h: _Handler) -> None:
     body = f"access_token={LEAKY_ACCESS}&refresh_token={LEAKY_REFRESH}&token_type=Bearer"
     h.send_raw(200, body.encode(), "application/x-www-form-urlencoded")
@@ -362,6 +414,9 @@ FAULTS: dict[str, Callable[[_Handler], None]] = {
     "form-tokens": _form_tokens,
     "json-array": _json_array,
     "xssi": _xssi,
+    "escapes-c1": _escapes_c1,
+    "echo": _echo,
+    "echo-text": _echo_text,
 }
 
 

@@ -58,3 +58,29 @@ def test_probe_keeps_dollar_top_literal_and_the_token_a_variable() -> None:
     key = argv_of(probe_curl("https://a.net/x", api_key=True), {"TOKENLAB_ACCESS_TOKEN": "enrt_t"})
     assert "X-Api-Key: enrt_t" in key and not any(a.startswith("Authorization") for a in key)
     assert shlex.split(cmd.replace("\\\n", " "))[0] == "curl"
+
+
+def test_credential_headers_are_variables_with_the_traces_list() -> None:
+    """A probe header `Cookie: session=CANARY` (or any header the trace masks) never appears in
+    clear: the command carries a variable the reader fills in, and it expands in the shell."""
+    from tokenlab.core.redact import SENSITIVE_HEADERS
+
+    headers = (("Cookie", "session=CANARY-c00kie"), ("Proxy-Authorization", "Basic CANARY-px"))
+    cmd = probe_curl("https://a.net/x", headers=(*headers, ("Accept", "application/json")))
+    assert "CANARY" not in cmd
+    assert {"cookie", "proxy-authorization"} <= SENSITIVE_HEADERS
+    env = {
+        "TOKENLAB_ACCESS_TOKEN": "tok",
+        "TOKENLAB_HEADER_COOKIE": "session=mine",
+        "TOKENLAB_HEADER_PROXY_AUTHORIZATION": "Basic bWU6eW91",
+    }
+    argv = argv_of(cmd, env)
+    assert "Cookie: session=mine" in argv and "Proxy-Authorization: Basic bWU6eW91" in argv
+    assert "Accept: application/json" in argv
+
+
+def test_a_url_with_a_password_is_shown_masked() -> None:
+    p = new_profile("a", "https://acme.my.erp.net", "service-app", client_id="com.acme/svc")
+    cmd = token_request_curl(p, "https://user:CANARY-pw@acme.my.erp.net/id/connect/token")
+    probe = probe_curl("https://a.net/x?secret=CANARY-q&$top=1")
+    assert "CANARY" not in cmd + probe and "$top=1" in probe

@@ -62,7 +62,9 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
         from tokenlab.commands.trace import TracePrinter
 
         TracePrinter(ctx.stderr, verbose=True).attach(ctx.bus)
-    report = asyncio.run(_inspect(args, ctx))
+    from tokenlab.core.report import masked_authority
+
+    report = masked_authority(asyncio.run(_inspect(args, ctx)), one_line=not args.json)
     if args.json:
         ctx.json(report.to_json())
         return 0 if report.ok else 1

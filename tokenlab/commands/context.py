@@ -13,7 +13,9 @@ from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.errors import Remedy
 from tokenlab.core.events import Bus, Notice
 from tokenlab.core.profiles import ProfileStore
+from tokenlab.core.redact import mask_tokens
 from tokenlab.core.secrets import SecretStore
+from tokenlab.core.terminal_text import inert, inert_line, json_inert
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -59,28 +61,38 @@ class CommandContext:
     def secrets(self) -> SecretStore:
         return SecretStore(bus=self.bus, run_id="cli")
 
+    # Every line below is made inert (core/terminal_text.py) on its way out: the final guard
+    # for server-written text, whichever road it took.
+
     def out(self, text: str = "") -> None:
-        self.stdout.write(text + "\n")
+        self.stdout.write(inert(text) + "\n")
 
     def json(self, value: Any) -> None:
-        self.stdout.write(json_text(value) + "\n")
+        # finite numbers and escaped surrogates first, then the controls a terminal would obey
+        self.stdout.write(json_inert(json_text(value)) + "\n")
 
     def error(self, message: str, hint: str = "", remedy: Remedy | None = None) -> None:
-        self.stderr.write(f"tokenlab: error: {message}\n")
+        self.stderr.write(f"tokenlab: error: {self._scrubbed(message)}\n")
         hint = hint_with_remedy(hint, remedy)
         if hint:
-            self.stderr.write(f"hint: {hint}\n")
+            self.stderr.write(f"hint: {self._scrubbed(hint)}\n")
 
     def warn(self, message: str, hint: str = "", remedy: Remedy | None = None) -> None:
-        self.stderr.write(f"tokenlab: warning: {message}\n")
+        self.stderr.write(f"tokenlab: warning: {self._scrubbed(message)}\n")
         hint = hint_with_remedy(hint, remedy)
         if hint:
-            self.stderr.write(f"hint: {hint}\n")
+            self.stderr.write(f"hint: {self._scrubbed(hint)}\n")
+
+    def _scrubbed(self, text: str) -> str:
+        """On one line, masked (a URL's user:password, a secret a server echoed), inert. The
+        secret store's redactor knows what it handed out, once this command opened it."""
+        store = self.__dict__.get("secrets")  # the cached_property, only if already opened
+        return inert_line(store.redactor.text(text) if store else mask_tokens(text))
 
     def _print_notice(self, notice: Notice) -> None:
         if notice.level == "warning":
             self.warn(notice.message, notice.hint, notice.remedy)
             return
-        self.stderr.write(f"tokenlab: {notice.message}\n")
+        self.stderr.write(f"tokenlab: {inert(notice.message)}\n")
         if notice.remedy is not None:  # an info with a step (finish the sign-in another way)
-            self.stderr.write(f"hint: {hint_with_remedy(notice.hint, notice.remedy)}\n")
+            self.stderr.write(f"hint: {inert(hint_with_remedy(notice.hint, notice.remedy))}\n")

@@ -74,6 +74,6 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.json:
         ctx.json(doc)
     else:
-        for line in checklist_lines(run, hint_with_remedy):
+        for line in checklist_lines(run, hint_with_remedy, ctx.secrets.redactor):
             ctx.out(line)
     return EXIT_OK if run.diagnosis.api_ok else EXIT_FAILURE

@@ -1,4 +1,9 @@
-"""The step-by-step trace of a run on stderr: every exchange (masked) and every user action."""
+"""The step-by-step trace of a run on stderr: every exchange (masked) and every user action.
+
+Everything in it may be server-written (URLs, headers, bodies, error descriptions): each line is
+made inert on its way out, and the URLs a user is asked to open pass the same masking as the
+recorded ones (a user:password a server put into them is not shown).
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,11 @@ from tokenlab.core.events import (
     TokenIssued,
     UserActionRequired,
 )
+from tokenlab.core.redact import Redactor
+from tokenlab.core.terminal_text import inert, inert_line
 
 BODY_LINES = 12
+_URLS = Redactor()  # knows no value: masks only what is credential-shaped in a URL
 
 
 class Writer(Protocol):
@@ -44,14 +52,14 @@ class TracePrinter:
         bus.subscribe(self.handle)
 
     def write(self, text: str) -> None:
-        self.out.write(text + "\n")
+        self.out.write(inert(text) + "\n")
         self.out.flush()
 
     def handle(self, event: Event) -> None:
         if isinstance(event, UserActionRequired):
             self.write(f"\n>>> {event.message}")
             if event.url:
-                self.write(f"    {event.url}")
+                self.write(f"    {inert_line(_URLS.url(event.url))}")
             if event.user_code:
                 self.write(f"    code: {event.user_code}")
             self.write("")
@@ -62,14 +70,16 @@ class TracePrinter:
             self.write(f"flow {event.flow} for profile {event.profile} (run {event.run_id})")
         elif isinstance(event, HttpExchange):
             self.step += 1
-            self.write(f"[{self.step}] → {event.method} {event.url}")
+            self.write(f"[{self.step}] → {event.method} {inert_line(event.url)}")
             if self.verbose:
                 for k, v in event.request_headers:
                     self.write(f"    {k}: {v}")
             if event.request_body:
                 self.write(_indent(event.request_body))
             if event.status is None:
-                self.write(f"    ← failed after {event.elapsed_ms:.0f} ms: {event.error}")
+                self.write(
+                    f"    ← failed after {event.elapsed_ms:.0f} ms: {inert_line(event.error)}"
+                )
                 return
             self.write(f"    ← {event.status} in {event.elapsed_ms:.0f} ms")
             if self.verbose:

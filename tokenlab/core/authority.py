@@ -180,9 +180,10 @@ def _issuer_findings(authority: str, issuer: str) -> list[Finding]:
     if issuer.rstrip("/") == authority.rstrip("/"):
         return [
             Finding(
-                "warning",
+                "error",  # as the flows judge it: no credential goes to a mismatched issuer
                 f"the issuer is {issuer!r} but the authority is {authority!r}: they differ only by a trailing slash",
-                f"set the authority to exactly {issuer!r}; tokens carry the issuer and are compared exactly",
+                f"set the authority to exactly {issuer!r}; tokens carry the issuer and are compared "
+                "exactly, and no credential is sent until they agree",
                 remedy(RemedyKind.FIX_AUTHORITY, url=issuer),
             )
         ]

@@ -1,15 +1,20 @@
 """'Copy as curl': the token request and the probe as shell commands, secrets as env variables.
 
 What is pasted into a ticket or a terminal history must not carry a secret, so every secret
-becomes a `$TOKENLAB_...` placeholder that the reader fills in from their own store.
+becomes a `$TOKENLAB_...` placeholder that the reader fills in from their own store: the client
+secret, the assertion, the token, and the value of every other credential header (the trace's
+list: a `Cookie`, a `Proxy-Authorization`) as `$TOKENLAB_HEADER_COOKIE` and so on. A URL's
+user:password or credential-shaped query value is masked, as everywhere.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from typing import TYPE_CHECKING
 
 from tokenlab.core.explain import PROTOCOL_SCOPES
+from tokenlab.core.redact import SENSITIVE_HEADERS, Redactor
 
 if TYPE_CHECKING:
     from tokenlab.core.profiles import Profile
@@ -24,10 +29,25 @@ def _with_var(prefix: str, var: str) -> str:
     return f'{shlex.quote(prefix)}"${{{var}}}"'
 
 
+def header_var(name: str) -> str:
+    """The variable that stands for a credential header's value: `TOKENLAB_HEADER_COOKIE`."""
+    return "TOKENLAB_HEADER_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
+
+
+def _header(name: str, value: str) -> str:
+    if name.lower() in SENSITIVE_HEADERS:
+        return f"-H {_with_var(name + ': ', header_var(name))}"
+    return f"-H {shlex.quote(f'{name}: {value}')}"
+
+
+def _url(url: str) -> str:
+    return shlex.quote(Redactor().url(url))
+
+
 def token_request_curl(
     profile: Profile, token_endpoint: str, *, grant: str = "client_credentials"
 ) -> str:
-    parts = ["curl -sS -X POST", shlex.quote(token_endpoint), "-H 'Accept: application/json'"]
+    parts = ["curl -sS -X POST", _url(token_endpoint), "-H 'Accept: application/json'"]
     parts.append(f"--data-urlencode {shlex.quote('grant_type=' + grant)}")
     if profile.scopes and grant == "client_credentials":
         scopes = " ".join(s for s in profile.scopes if s not in PROTOCOL_SCOPES)
@@ -65,12 +85,8 @@ def probe_curl(
         else _with_var("Authorization: Bearer ", TOKEN_VAR)
     )
     parts = ["curl -sS -i", f"-X {shlex.quote(method)}" if method != "GET" else "", f"-H {auth}"]
-    parts += [
-        f"-H {shlex.quote(f'{k}: {v}')}"
-        for k, v in headers
-        if k.lower() not in ("authorization", "x-api-key")
-    ]
+    parts += [_header(k, v) for k, v in headers if k.lower() not in ("authorization", "x-api-key")]
     if body:
         parts.append(f"--data-raw {shlex.quote(body)}")
-    parts.append(shlex.quote(url))
+    parts.append(_url(url))
     return " \\\n  ".join(p for p in parts if p)

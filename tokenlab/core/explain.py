@@ -6,8 +6,8 @@ in platform-identity.md); this module reads an answer and asks the table.
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,8 @@ from tokenlab.core.causes import rank as rank_causes
 from tokenlab.core.causes.evidence import INTERACTIVE_FLOWS
 from tokenlab.core.causes.model import lower_first
 from tokenlab.core.errors import Remedy, TokenlabError
+from tokenlab.core.json_text import JsonTextError, loads
+from tokenlab.core.redact import mask_tokens
 
 __all__ = [
     "INTERACTIVE_FLOWS",
@@ -63,22 +65,31 @@ class Answer:
     snippet: str = ""
 
 
-def read_answer(status: int, content_type: str, body: bytes) -> Answer:
+def read_answer(
+    status: int, content_type: str, body: bytes, redact: Callable[[str], str] = mask_tokens
+) -> Answer:
+    """The answer reduced to its OAuth error, or a short snippet. A 200 that is not a JSON object
+    (a form, an array, an anti-XSSI prefix) may hold whole tokens, and an error may echo a secret:
+    what is quoted is masked by `redact` (a flow passes its redactor, which knows the secrets)
+    *before* it is cut, since a cut token or secret no longer looks like one. Control characters
+    stay: each face makes the text inert where it shows it (JSON keeps the server's words)."""
     text = body.decode("utf-8", "replace").strip()
     if not text:
         return Answer(status, "", "", "empty")
     try:
-        data: Any = json.loads(text)
-    except ValueError:
+        data: Any = loads(text)
+    except JsonTextError:  # not JSON, or hostile JSON (too deep, too long a number)
         data = None
     if isinstance(data, dict):
         error = data.get("error")
         desc = data.get("error_description") or data.get("message") or ""
-        return Answer(status, error if isinstance(error, str) else "", str(desc)[:300], "json")
+        return Answer(
+            status, error if isinstance(error, str) else "", redact(str(desc))[:300], "json"
+        )
     if "html" in content_type or text[:1] == "<":
         title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-        return Answer(status, "", "", "html", (title.group(1).strip() if title else "")[:120])
-    return Answer(status, "", "", "text", text[:120])
+        return Answer(status, "", "", "html", redact(title.group(1).strip() if title else "")[:120])
+    return Answer(status, "", "", "text", redact(text)[:120])
 
 
 def explain(

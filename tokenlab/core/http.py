@@ -252,7 +252,7 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                 response_headers=headers,
                 response_body=_trace_body(r, ctype, body),
                 elapsed_ms=round((time.perf_counter() - started) * 1000, 1),
-                error=error,
+                error=r.text(error),  # a transport error may quote what the server sent
             )
         )
 

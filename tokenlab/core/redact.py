@@ -1,17 +1,30 @@
 """Masking of secrets in everything that is recorded: headers, URLs, form, JSON and text bodies.
 
 The one rule: a masked value keeps a short prefix and its length, so two values can still be told
-apart, and nothing else. Values the secret store has handed out are also scrubbed wherever they
-appear, as a second line of defence for fields nobody thought of.
+apart, and nothing else. What is masked, wherever a server's words or ours may carry it:
+- values the secret store has handed out (a second line of defence for fields nobody thought
+  of), also URL-encoded (`%2B`, `+` for a space), JSON-escaped, and base64-encoded inside a
+  longer value (`Basic base64(client_id:secret)`);
+- token-shaped text: `name=value` pairs and JSON `"name": "value"` fields with a token, secret,
+  code or assertion name (also in a snippet that is not valid JSON: a cut-off body, an anti-XSSI
+  prefix), long opaque values after a token name, JWT-shaped strings (also cut-off ones),
+  reference tokens (`enrt_`), `Basic` and `Bearer` credentials, and the user:password of a URL.
+`mask_tokens` applies the rules that need no known value, for a snippet built where no
+`Redactor` is at hand.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
+
+from tokenlab.core.json_text import JsonTextError, loads
 
 # Body, query and JSON fields whose values are secrets or bearer credentials.
 SENSITIVE_FIELDS = frozenset(
@@ -36,15 +49,44 @@ SENSITIVE_FIELDS = frozenset(
 # In JSON, `code` is an API's business error code (`{message, code, type, info}`), never an
 # authorization code: those travel only in forms, query strings and redirects.
 SENSITIVE_JSON_FIELDS = SENSITIVE_FIELDS - {"code"}
+# The one list of headers whose values are credentials: the trace, reports and copy-as-curl.
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "x-api-key", "cookie", "set-cookie"}
 )
+# Names so specific that a long value after them is a credential whatever the separator.
+_TOKEN_NAMES = sorted((n for n in SENSITIVE_FIELDS if "_" in n), key=len, reverse=True)
 
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+
+def _names(names: frozenset[str] | list[str]) -> str:
+    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+
+
+# A JWT, or the start of one (a snippet may cut it off): base64url of a JSON object, `eyJ`.
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*){0,2}")
 _REFERENCE_TOKEN = re.compile(r"\benrt_[A-Za-z0-9_\-]{6,}")
 _HTML_INPUT = re.compile(
     r"""(<input\b[^>]*\bname=["'](?P<name>[A-Za-z_]+)["'][^>]*\bvalue=["'])(?P<value>[^"']*)""",
     re.IGNORECASE,
+)
+_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<value>[^/?#\s\"'<>`]+)(?=@)")
+_AUTH_VALUE = re.compile(r"\b(?P<head>(?:Basic|Bearer)\s+)(?P<value>[A-Za-z0-9._~+/-]+=*)", re.I)
+_PAIR = re.compile(
+    rf"(?<![\w.-])(?P<head>(?:{_names(SENSITIVE_FIELDS)})=)(?P<value>[^\s&\"'<>#]+)", re.I
+)
+_JSON_PAIR = re.compile(
+    rf"(?P<head>\"(?:{_names(SENSITIVE_JSON_FIELDS)})\"\s*:\s*\")(?P<value>(?:[^\"\\]|\\.)+)", re.I
+)
+_NAMED_TOKEN = re.compile(
+    rf"\b(?P<head>(?:{_names(_TOKEN_NAMES)})\b[\"']?\s*[:=]?\s*[\"']?)"
+    r"(?P<value>[A-Za-z0-9._~+/=-]{16,})"
+)
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
+# A cheap test first (plain substring searches): most header values and JSON strings hold
+# none of these, and then no rule can match.
+_TRIGGERS = (
+    *("=", "@", '":', "eyJ", "enrt_"),
+    *("_token", "_secret", "_assertion", "_verifier", "_code"),
+    *("asic", "ASIC", "earer", "EARER"),
 )
 
 
@@ -56,26 +98,140 @@ def mask(value: str) -> str:
     return f"{value[:keep]}…({len(value)} chars)"
 
 
+def _masked_value(match: re.Match[str]) -> str:
+    """The match with its `value` group masked, unless it is masked already."""
+    value = match.group("value")
+    if "…" in value or "…" in match.string[match.end() : match.end() + 1]:
+        return match.group(0)
+    return match.group("head") + mask(value)
+
+
+def _masked_credentials(match: re.Match[str]) -> str:
+    """`Basic xxx` / `Bearer xxx` masked; a challenge (`Bearer realm="x"`) or plain words
+    ("a Bearer token", "Basic authentication") are not credentials."""
+    value = match.group("value")
+    if (
+        len(value) < 8
+        or re.fullmatch(r"[A-Za-z_-]+=", value)  # an auth-param name: realm=, error=
+        or re.fullmatch(r"[A-Za-z][a-z]+", value)  # a word
+    ):
+        return match.group(0)
+    return _masked_value(match)
+
+
+# The rules that need no known value, in order (a masked value is never masked again).
+_RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (_USERINFO, _masked_value),
+    (_AUTH_VALUE, _masked_credentials),
+    (_PAIR, _masked_value),
+    (_JSON_PAIR, _masked_value),
+    (_NAMED_TOKEN, _masked_value),
+    (_JWT, lambda m: mask(m.group(0))),
+    (_REFERENCE_TOKEN, lambda m: mask(m.group(0))),
+)
+
+
+def mask_tokens(text: str) -> str:
+    """Token-shaped text masked (see the module docstring): for any snippet of a server's body
+    that may reach an error, an event or a report."""
+    if not any(trigger in text for trigger in _TRIGGERS):
+        return text
+    for pattern, replace in _RULES:
+        text = pattern.sub(replace, text)
+    return text
+
+
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
+
+
+def encoded_forms(value: str) -> set[str]:
+    """`value` as it may be echoed: raw, URL-encoded (path and form style), JSON-escaped."""
+    return {
+        value,
+        quote(value, safe=""),
+        quote(value),
+        quote_plus(value),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+    }
+
+
+def _any_hex_case(form: str) -> str:
+    """A pattern for `form` whose percent-escapes match in either case (`%2B` and `%2b`)."""
+    return _PERCENT.sub(
+        lambda m: "%" + "".join(f"[{c}{c.lower()}]" for c in m.group(0)[1:]), re.escape(form)
+    )
+
+
+def base64_cores(needle: bytes) -> set[str]:
+    """What base64 of any bytes holding `needle` must contain, whatever the offset: for each of
+    the three alignments, the characters that only `needle`'s bits decide (standard and
+    URL-safe alphabets). A cheap substring test before any decoding."""
+    cores: set[str] = set()
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + needle + b"\0\0").decode()
+        first = -(-shift * 8 // 6)  # the first character that starts inside the needle
+        last = ((shift + len(needle)) * 8) // 6  # the first that ends after it
+        core = encoded[first:last]
+        cores |= {core, core.replace("+", "-").replace("/", "_")}
+    return cores
+
+
+def _decoded_base64(text: str) -> bytes:
+    padded = text.rstrip("=") + "=" * (-len(text.rstrip("=")) % 4)
+    try:
+        if "-" in text or "_" in text:
+            return base64.urlsafe_b64decode(padded)
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return b""
+
+
 class Redactor:
     """Masks secrets in recorded data. Thread-safe; known values can be added at any time."""
 
     def __init__(self, known: tuple[str, ...] = ()) -> None:
         self._lock = threading.Lock()
-        self._known: set[str] = {v for v in known if len(v) >= 4}
+        self._known: set[str] = set()
+        self._forms: tuple[str, ...] = ()
+        self._pattern: re.Pattern[str] | None = None
+        self._needles: tuple[bytes, ...] = ()
+        self._cores: tuple[str, ...] = ()
+        for value in known:
+            self.add_known(value)
 
     def add_known(self, value: str) -> None:
-        if len(value) >= 4:  # shorter values would mask ordinary text everywhere
-            with self._lock:
-                self._known.add(value)
+        if len(value) < 4:  # shorter values would mask ordinary text everywhere
+            return
+        with self._lock:
+            if value in self._known:
+                return
+            self._known.add(value)
+            forms = {f for v in self._known for f in encoded_forms(v)}
+            self._forms = tuple(sorted(forms, key=len, reverse=True))
+            self._pattern = re.compile("|".join(_any_hex_case(f) for f in self._forms))
+            self._needles = tuple({f.encode() for f in forms})
+            self._cores = tuple({c for n in self._needles for c in base64_cores(n)})
+
+    def _known_masked(self, text: str) -> str:
+        with self._lock:
+            forms, pattern, needles = self._forms, self._pattern, self._needles
+            cores = self._cores
+        if pattern is None:
+            return text
+        if "%" in text or any(form in text for form in forms):
+            text = pattern.sub(lambda m: mask(m.group(0)), text)
+        if not any(core in text for core in cores):
+            return text
+
+        def in_base64(m: re.Match[str]) -> str:  # e.g. base64("client_id:secret")
+            decoded = _decoded_base64(m.group(0))
+            return mask(m.group(0)) if any(n in decoded for n in needles) else m.group(0)
+
+        return _BASE64.sub(in_base64, text)
 
     def text(self, text: str) -> str:
-        with self._lock:
-            known = sorted(self._known, key=len, reverse=True)
-        for value in known:
-            if value in text:
-                text = text.replace(value, mask(value))
-        text = _JWT.sub(lambda m: mask(m.group(0)), text)
-        return _REFERENCE_TOKEN.sub(lambda m: mask(m.group(0)), text)
+        return mask_tokens(self._known_masked(text))
 
     def header(self, name: str, value: str) -> str:
         lower = name.lower()
@@ -144,8 +300,8 @@ class Redactor:
             return self.text(self._form(text))
         if ctype.endswith("json") or (not ctype and text.lstrip()[:1] in ("{", "[")):
             try:
-                return json.dumps(self.json_value(json.loads(text)), indent=2, ensure_ascii=False)
-            except ValueError:
+                return json.dumps(self.json_value(loads(text)), indent=2, ensure_ascii=False)
+            except JsonTextError:  # not JSON, or hostile JSON: masked as text below
                 pass
         if "html" in ctype:
             text = _HTML_INPUT.sub(

@@ -2,8 +2,10 @@
 safe to paste into a support ticket.
 
 Built only from what is already masked (exchanges, token report, probe), then passed once more
-through the redactor as a last line of defence: no secret and no whole token can get in.
-Remedies are data here; a face may pass its own rendering of them (the CLI: its flags).
+through the redactor as a last line of defence: no secret and no whole token can get in (nor a
+URL's user:password). Server-written text is made inert in both formats (Markdown: escapes
+shown; JSON: valid escapes). Remedies are data here; a face may pass its own rendering of them
+(the CLI: its flags).
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from tokenlab import __version__
 from tokenlab.core.curl import probe_curl, token_request_curl
 from tokenlab.core.errors import Remedy, RemedyKind, TokenlabError
-from tokenlab.core.profiles import profile_summary
+from tokenlab.core.profiles import Profile, profile_summary
+from tokenlab.core.redact import Redactor
+from tokenlab.core.terminal_text import inert, inert_line, json_inert
 
 if TYPE_CHECKING:
+    from tokenlab.core.authority import AuthorityReport, Finding
     from tokenlab.core.doctor import DoctorRun
-    from tokenlab.core.redact import Redactor
 
 STATUS_MARK = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
 
@@ -39,8 +44,16 @@ def plain_hint(hint: str, remedy: Remedy | None) -> str:
     return f"{hint}; {step}" if hint else step
 
 
-def checklist_lines(run: DoctorRun, words: HintWords = plain_hint) -> list[str]:
-    """The checklist as text lines: the CLI prints them, the console shows them."""
+def checklist_lines(
+    run: DoctorRun, words: HintWords = plain_hint, redactor: Redactor | None = None
+) -> list[str]:
+    """The checklist as text lines, masked and each kept on its line (a server's words quoted
+    in evidence cannot start a line of their own): the CLI prints them, the console shows them."""
+    redactor = redactor or Redactor()
+    return [inert_line(redactor.text(line)) for line in _checklist(run, words)]
+
+
+def _checklist(run: DoctorRun, words: HintWords) -> list[str]:
     d = run.diagnosis
     p = run.facts.profile
     lines = [f"doctor: {p.name} ({p.scenario}) against {p.authority}"]
@@ -74,7 +87,7 @@ def report_json(run: DoctorRun, redactor: Redactor) -> dict[str, Any]:
         "tokenlab": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "run_id": run.run_id,
-        "profile": profile_summary(f.profile),
+        "profile": _summary(f.profile, redactor),
         "diagnosis": run.diagnosis.to_json(),
         "authority": f.authority.to_json() if f.authority else None,
         "authority_error": _error(f.authority_error),
@@ -102,6 +115,59 @@ def report_json(run: DoctorRun, redactor: Redactor) -> dict[str, Any]:
     }
     masked: dict[str, Any] = redactor.json_value(doc)
     return masked
+
+
+def _summary(profile: Profile, redactor: Redactor) -> dict[str, Any]:
+    """The profile as a report shows it: a cookie or key among the probe's headers masked."""
+    summary = profile_summary(profile)
+    probe = summary.get("probe")
+    if isinstance(probe, dict) and isinstance(probe.get("headers"), dict):
+        probe["headers"] = {k: redactor.header(k, str(v)) for k, v in probe["headers"].items()}
+    return summary
+
+
+def masked_authority(
+    report: AuthorityReport, redactor: Redactor | None = None, *, one_line: bool = False
+) -> AuthorityReport:
+    """The authority report as it may be shown: the URLs given on a command line and the ones
+    the server wrote into discovery (and the findings that quote them) without a user:password
+    or a credential-shaped query value. `one_line`: for text, every string the server wrote is
+    also kept on its line and made inert (JSON keeps its exact words, as valid escapes)."""
+    from tokenlab.core.discovery import Discovery
+
+    r = redactor or Redactor()
+    text: Callable[[str], str] = (lambda t: inert_line(r.text(t))) if one_line else r.text
+    each: Callable[[Any], Any] = _each_string(inert_line) if one_line else (lambda v: v)
+    d = report.discovery
+    return replace(
+        report,
+        authority=each(r.url(report.authority)),
+        found_via=text(report.found_via),
+        discovery=Discovery(each(r.url(d.authority)), each(r.json_value(dict(d.raw)))),
+        findings=tuple(_masked_finding(f, r, text) for f in report.findings),
+    )
+
+
+def _masked_finding(finding: Finding, r: Redactor, text: Callable[[str], str]) -> Finding:
+    fix = finding.remedy
+    if fix is not None:
+        fix = replace(fix, data={k: r.json_value(v) for k, v in fix.data.items()})
+    return replace(finding, message=text(finding.message), hint=text(finding.hint), remedy=fix)
+
+
+def _each_string(change: Callable[[str], str]) -> Callable[[Any], Any]:
+    """`change` applied to every string in a JSON-like value."""
+
+    def apply(value: Any) -> Any:
+        if isinstance(value, str):
+            return change(value)
+        if isinstance(value, dict):
+            return {k: apply(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [apply(v) for v in value]
+        return value
+
+    return apply
 
 
 def _curl(run: DoctorRun) -> dict[str, str]:
@@ -151,7 +217,7 @@ def report_markdown(doc: dict[str, Any], redactor: Redactor, words: HintWords = 
         _md_curl(doc),
     )
     text = "\n".join(line for section in sections for line in section)
-    return redactor.text(text.rstrip() + "\n")
+    return inert(redactor.text(text.rstrip() + "\n"))
 
 
 def _md_head(doc: dict[str, Any]) -> list[str]:
@@ -239,5 +305,5 @@ def _cell(text: str) -> str:
 
 def render(doc: dict[str, Any], fmt: str, redactor: Redactor, words: HintWords = plain_hint) -> str:
     if fmt == "json":
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        return json_inert(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
     return report_markdown(doc, redactor, words)

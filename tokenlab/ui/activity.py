@@ -1,8 +1,9 @@
 """What the activity log shows for each console message: plain text lines, made printable.
 
 Pure functions from core values to lines, so the app only decides where they go. Everything here
-is already masked by the core; server-written text still goes through `printable`, so an escape
-sequence in an error description cannot reach the terminal.
+is already masked by the core; server-written text still goes through the one rule of
+`tokenlab.core.terminal_text` (every log line and every toast), so an escape sequence in an error
+description cannot reach the terminal.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from tokenlab.core.events import (
     TokenIssued,
     UserActionRequired,
 )
-from tokenlab.core.inspection.claims import printable
 from tokenlab.core.report import STATUS_MARK
+from tokenlab.core.terminal_text import inert, inert_line
 from tokenlab.ui.remedies import render_remedy
 
 if TYPE_CHECKING:
@@ -42,8 +43,8 @@ def fitted(lines: list[str], width: int) -> list[str]:
     drops empty strings, and the gaps are wanted."""
     out: list[str] = []
     for line in lines:
-        for part in line.splitlines() or [""]:
-            text = printable(part)
+        for part in line.split("\n"):  # only \n: a lone \r or \x85 is shown, not obeyed
+            text = inert_line(part)
             indent = text[: len(text) - len(text.lstrip())]
             out += textwrap.wrap(
                 text,
@@ -62,7 +63,7 @@ def wrapped(text: str, width: int) -> list[str]:
 
 
 def hint_lines(hint: str, remedy: Remedy | None, indent: str = "") -> list[str]:
-    lines = [f"{indent}hint: {hint}"] if hint else []
+    lines = [f"{indent}hint: {inert_line(hint)}"] if hint else []  # a hint is one line
     rendered = render_remedy(remedy)
     if rendered:
         lines.append(f"{indent}next: {rendered}")
@@ -74,9 +75,9 @@ def started_lines(e: FlowStarted) -> list[str]:
 
 
 def exchange_lines(e: HttpExchange, step: int) -> list[str]:
-    lines = [f"[{step}] → {e.method} {e.url}"]
+    lines = [f"[{step}] → {e.method} {inert_line(e.url)}"]
     if e.status is None:
-        lines.append(f"{INDENT}← failed after {e.elapsed_ms:.0f} ms: {e.error}")
+        lines.append(f"{INDENT}← failed after {e.elapsed_ms:.0f} ms: {inert_line(e.error)}")
     else:
         lines.append(f"{INDENT}← {e.status} in {e.elapsed_ms:.0f} ms")
     return lines
@@ -115,8 +116,8 @@ def user_action_lines(e: UserActionRequired, width: int) -> list[str]:
 
 def user_action_toast(e: UserActionRequired) -> str:
     if e.user_code:
-        return f"enter the code {e.user_code} at {e.verification_uri or e.url}"
-    return e.message
+        return inert(f"enter the code {e.user_code} at {e.verification_uri or e.url}")
+    return inert(e.message)
 
 
 def notice_lines(e: Notice) -> list[str]:
@@ -126,18 +127,18 @@ def notice_lines(e: Notice) -> list[str]:
 
 
 def notice_toast(e: Notice) -> str:
-    return "\n".join([e.message, *hint_lines(e.hint, e.remedy)])
+    return inert("\n".join([e.message, *hint_lines(e.hint, e.remedy)]))
 
 
 def failure_lines(e: FlowFailed) -> list[str]:
     if e.cancelled:
         return ["", "cancelled"]
     code = f" [{e.error}]" if e.error else ""
-    return ["", f"error{code}: {e.message}", *hint_lines(e.hint, e.remedy)]
+    return ["", f"error{code}: {inert_line(e.message)}", *hint_lines(e.hint, e.remedy)]
 
 
 def failure_toast(e: FlowFailed) -> str:
-    return "\n".join([e.message, *hint_lines(e.hint, e.remedy)])
+    return "\n".join([inert_line(e.message), *hint_lines(e.hint, e.remedy)])
 
 
 def finished_lines(e: FlowFinished) -> list[str]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from tokenlab.core.causes.clocks import ClockJudgement
 from tokenlab.core.errors import TokenlabError
+from tokenlab.core.terminal_text import inert_line
 
 if TYPE_CHECKING:
     from tokenlab.core.authority import AuthorityReport, Finding
@@ -57,7 +58,7 @@ class TokenEndpointEvidence:
 
     @property
     def said(self) -> str:
-        words = f" ({self.description})" if self.description else ""
+        words = f" ({inert_line(self.description)})" if self.description else ""  # one line
         return f"{self.speaker} said {self.error}{words}"
 
 

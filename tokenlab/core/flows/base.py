@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from tokenlab.core.authority import AuthorityCache, Discovery, Finding
+from tokenlab.core.destinations import confirm_issuer
 from tokenlab.core.events import Bus, Event, Notice
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.preflight import support_findings
@@ -37,7 +38,10 @@ class FlowContext:
     async def discovery(self) -> Discovery:
         async with self._lock:
             if self._discovery is None:
-                self._discovery = await self.cache.discovery(self.client, self.authority)
+                discovery = await self.cache.discovery(self.client, self.authority)
+                # before any credential goes to its endpoints
+                confirm_issuer(discovery, self.authority, profile=self.profile.name)
+                self._discovery = discovery
                 for finding in support_findings(self._discovery, self.profile, self.flow):
                     self.warn(finding, topic="authority")
             return self._discovery

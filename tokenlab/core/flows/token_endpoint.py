@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from tokenlab.core.destinations import credentials_in, refuse_cleartext
 from tokenlab.core.errors import RemedyKind, SecretMissingError, UsageError, remedy
 from tokenlab.core.explain import TokenEndpointError, explain, read_answer
 from tokenlab.core.flows.base import FlowContext
@@ -191,6 +192,8 @@ async def post_form(
     """
     headers = {"Accept": "application/json"}
     form = dict(form)
+    sends = credentials_in(form, auth_method=ctx.profile.auth_method if authenticate_client else "")
+    refuse_cleartext(endpoint, sends, profile=ctx.profile, discovery=await ctx.discovery())
     if authenticate_client:
         authenticate(ctx, form, headers, endpoint)
     response = await ctx.client.post(endpoint, data=form, headers=headers)
@@ -204,7 +207,7 @@ async def post_form(
     raise scrub_secrets(
         ctx,
         explain(
-            read_answer(response.status_code, ctype, response.content),
+            read_answer(response.status_code, ctype, response.content, ctx.secrets.redactor.text),
             flow=flow,
             client_id=ctx.profile.client_id,
             scopes=ctx.profile.scopes,

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tokenlab.core.terminal_text import inert_line
+
 # Claims that hold a NumericDate (seconds since the epoch, RFC 7519 2).
 TIME_CLAIMS = ("exp", "nbf", "iat", "auth_time", "updated_at")
 
@@ -121,9 +123,7 @@ def relative_text(timestamp: float, now: float) -> str:
 def printable(text: str) -> str:
     """`text` with control and format characters escaped: a token's claims are attacker-written,
     and an ANSI escape or a right-to-left override in one must not reach the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
+    return inert_line(text)  # the one rule for text on its way to a terminal
 
 
 def value_text(value: Any) -> str:

@@ -7,13 +7,13 @@ import re
 
 import httpx
 
+from tokenlab.core.json_text import JsonTextError, loads
 from tokenlab.core.probing.result import ProbeBody
 from tokenlab.core.redact import Redactor
+from tokenlab.core.terminal_text import inert
 
 _PASSWORD_INPUT = re.compile(r"<input\b[^>]*\btype\s*=\s*[\"']?password\b", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>([^<]{0,200})", re.IGNORECASE)
-# C0 controls except tab/newline, DEL and C1: a body must not drive the terminal (escape codes).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def render_body(response: httpx.Response, redactor: Redactor, limit: int) -> ProbeBody:
@@ -30,9 +30,9 @@ def render_body(response: httpx.Response, redactor: Redactor, limit: int) -> Pro
         )
     if media.endswith("json") or (not media and text.lstrip()[:1] in ("{", "[")):
         try:
-            data = redactor.json_value(json.loads(text))
-        except ValueError:
-            pass  # said JSON, is not: show it as text
+            data = redactor.json_value(loads(text))
+        except JsonTextError:
+            pass  # said JSON, is not (or nests absurdly deep): show it as text
         else:
             pretty = json.dumps(data, indent=2, ensure_ascii=False)
             shown, cut = truncate(printable(pretty), limit)
@@ -67,9 +67,8 @@ def _decode(raw: bytes, charset: str | None) -> str | None:
     return None
 
 
-def printable(text: str) -> str:
-    """Control characters escaped (`\\x1b`): server text must not drive the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+# Control characters escaped (`\x1b`): a body must not drive the terminal. The one rule.
+printable = inert
 
 
 def truncate(text: str, limit: int) -> tuple[str, bool]:

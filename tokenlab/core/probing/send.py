@@ -18,13 +18,14 @@ import httpx
 
 from tokenlab.core.authority import DEFAULT_GLOBAL_AUTHORITIES, clock_skew_seconds
 from tokenlab.core.causes import judge_clocks, token_clock_offset
+from tokenlab.core.destinations import credentials_in, refuse_cleartext
 from tokenlab.core.inspection.claims import as_time
 from tokenlab.core.inspection.decode import TokenFormatError, decode_token
 from tokenlab.core.probing.body import render_body
 from tokenlab.core.probing.result import ProbeError, ProbeResult, RedirectHop
 from tokenlab.core.probing.verdict import Answered, api_evidence, judge
 from tokenlab.core.profiles import Profile
-from tokenlab.core.redact import Redactor, mask
+from tokenlab.core.redact import SENSITIVE_HEADERS, Redactor, mask
 from tokenlab.core.reference_tokens import reference_token_headers
 from tokenlab.core.token_set import TokenSet
 from tokenlab.core.urls import join_url
@@ -39,7 +40,7 @@ _REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 _LOGIN_PATH = re.compile(
     r"/account/login|/connect/authorize|(?<![a-z])(?:log-?in|sign-?in)", re.IGNORECASE
 )
-_METHOD = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # matched whole (fullmatch)
 _HEADER_NAME = _METHOD
 
 
@@ -105,10 +106,11 @@ async def probe(
     url = probe_url(profile, path)
     content = profile.probe.body if body is None else body
     send = request_headers(profile, value, header, headers or {}, content)
+    _know_credentials(send, redactor)
     sent_credentials = [k for k in send if k.lower() in _CREDENTIAL_HEADERS]
     started = time.perf_counter()
     response, hops, first_request_headers = await _send_following(
-        client, method, url, send, content, max_redirects, redactor
+        client, method, url, send, content, max_redirects, redactor, profile
     )
     elapsed = round((time.perf_counter() - started) * 1000, 1)
     challenges, problem = _challenges(response, redactor)
@@ -141,9 +143,19 @@ async def probe(
     )
 
 
+def _know_credentials(send: Mapping[str, str], redactor: Redactor) -> None:
+    """A cookie or key from the profile's headers is a secret too: an API that echoes the
+    request must not print it back (a cookie's values one by one: `a=1; session=...`)."""
+    for name, value in send.items():
+        if name.lower() in SENSITIVE_HEADERS:
+            redactor.add_known(value)
+            for pair in value.split(";") if name.lower() == "cookie" else ():
+                redactor.add_known(pair.partition("=")[2].strip())
+
+
 def _checked_method(method: str, max_redirects: int) -> str:
     method = method.upper()
-    if not _METHOD.match(method):
+    if not _METHOD.fullmatch(method):
         raise ProbeError(f"{method[:20]!r} is not an HTTP method", "e.g. GET, POST, PATCH")
     if not 0 <= max_redirects <= 20:
         raise ProbeError(f"max_redirects {max_redirects} is out of range", "use 0..20")
@@ -220,7 +232,7 @@ def request_headers(
 
     def put(name: str, value: str) -> None:
         # same name in any case replaces: never two Authorization headers by accident
-        if not _HEADER_NAME.match(name) or any(c in value for c in "\r\n\x00"):
+        if not _HEADER_NAME.fullmatch(name) or any(c in value for c in "\r\n\x00"):
             raise ProbeError(f"header {name[:40]!r} is not a valid HTTP header", "use Name: value")
         for existing in [e for e in send if e.lower() == name.lower()]:
             del send[existing]
@@ -248,11 +260,14 @@ async def _send_following(
     content: str,
     max_redirects: int,
     redactor: Redactor,
+    profile: Profile,
 ) -> tuple[httpx.Response, list[RedirectHop], tuple[tuple[str, str], ...]]:
     """Send, then follow redirects by hand: (final response, hops, first request's headers).
 
     Stops after `max_redirects` + 1 hops. Credentials go only to the first URL's origin; 303
     (and 301/302 after anything but GET/HEAD) continue as GET without a body, like browsers.
+    A credential never goes over plain http to another host than this machine (unless the
+    profile allows plain http).
     """
     hops: list[RedirectHop] = []
     first_origin = _origin(url)
@@ -260,6 +275,8 @@ async def _send_following(
     first_request_headers: tuple[tuple[str, str], ...] = ()
     while True:
         hop_started = time.perf_counter()
+        if carried := [k for k in headers if k.lower() in SENSITIVE_HEADERS]:
+            refuse_cleartext(url, credentials_in({}, headers=carried), profile=profile)
         response = await _send(client, method, url, headers, content, redactor)
         if not first_request_headers:
             first_request_headers = redactor.headers(list(response.request.headers.items()))
@@ -287,8 +304,8 @@ async def _send_following(
         ):
             method, content = "GET", ""  # what browsers (and httpx) do
             headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
-        if other_origin:  # never hand the token to another origin (httpx's own rule)
-            headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
+        if other_origin:  # never hand a credential (token, cookie) to another origin
+            headers = {k: v for k, v in headers.items() if k.lower() not in SENSITIVE_HEADERS}
         url = next_url
 
 

@@ -16,10 +16,10 @@ from tokenlab.core.causes import (
 )
 from tokenlab.core.causes.model import lower_first
 from tokenlab.core.inspection.decode import TokenFormatError, decode_token
-from tokenlab.core.probing.body import printable
 from tokenlab.core.probing.result import ProbeBody, RedirectHop, Verdict
 from tokenlab.core.redact import Redactor
 from tokenlab.core.reference_tokens import PREFIX as REFERENCE_PREFIX
+from tokenlab.core.terminal_text import inert_line
 from tokenlab.core.token_set import TokenSet
 from tokenlab.core.www_authenticate import Challenge, find_challenge
 
@@ -51,7 +51,8 @@ class Answered:
         )
 
     def clean(self, value: Any, limit: int) -> str:
-        return printable(self.redactor.text(str(value)))[:limit]
+        """A quote of the server's words: masked, on one line, inert, at most `limit` long."""
+        return inert_line(self.redactor.text(str(value)))[:limit]
 
     def said(self) -> str:
         """The server's own explanation: error_description, else the body's message."""
