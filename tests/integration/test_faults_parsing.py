@@ -178,6 +178,18 @@ async def test_a_method_or_header_name_with_a_trailing_newline_is_refused(
     assert not fault.sent("X-Test")
 
 
+async def test_the_probe_never_sends_the_token_to_another_origin(fault: FaultServer) -> None:
+    profile, _ = profile_for(fault, "ok")
+    token = fault_token(fault, "ok")
+    elsewhere = fault.url.replace("127.0.0.1", "localhost") + "/ok/api/domain/odata/Steal"
+    before = len(fault.requests)
+    async with build_client(HttpOptions()) as client:
+        with pytest.raises(UsageError, match="not sent to another origin") as caught:
+            await probe(client, profile, token, path=elsewhere)
+    assert caught.value.remedy is not None and caught.value.remedy.get("field") == "api_url"
+    assert len(fault.requests) == before  # nothing was sent anywhere
+
+
 # -- numbers that no clock can hold ---------------------------------------------------------------
 
 

@@ -19,12 +19,14 @@ import httpx
 from tokenlab.core.authority import DEFAULT_GLOBAL_AUTHORITIES, clock_skew_seconds
 from tokenlab.core.causes import judge_clocks, token_clock_offset
 from tokenlab.core.destinations import credentials_in, refuse_cleartext
+from tokenlab.core.errors import RemedyKind, remedy
 from tokenlab.core.inspection.claims import as_time
 from tokenlab.core.inspection.decode import TokenFormatError, decode_token
 from tokenlab.core.probing.body import render_body
 from tokenlab.core.probing.result import ProbeError, ProbeResult, RedirectHop
 from tokenlab.core.probing.verdict import Answered, api_evidence, judge
 from tokenlab.core.profiles import Profile
+from tokenlab.core.profiles.risks import origin
 from tokenlab.core.redact import SENSITIVE_HEADERS, Redactor, mask
 from tokenlab.core.reference_tokens import reference_token_headers
 from tokenlab.core.token_set import TokenSet
@@ -104,6 +106,8 @@ async def probe(
         redactor.add_known(value)  # a server that echoes the token must not print it back
     method = _checked_method(method or profile.probe.method, max_redirects)
     url = probe_url(profile, path)
+    if value:
+        _refuse_other_origin(url, profile, redactor)
     content = profile.probe.body if body is None else body
     send = request_headers(profile, value, header, headers or {}, content)
     _know_credentials(send, redactor)
@@ -140,6 +144,19 @@ async def probe(
         verdict=judge(evidence, clocks),
         evidence=evidence,
         clock_skew_s=answered.clock_skew_s,
+    )
+
+
+def _refuse_other_origin(url: str, profile: Profile, redactor: Redactor) -> None:
+    """The token goes to the profile's API only: an absolute probe path elsewhere (an imported
+    profile, a typo) would hand a fresh token to another server."""
+    if origin(url) == origin(profile.api):
+        return
+    raise ProbeError(
+        f"the probe address {redactor.url(url)} is not on the profile's API "
+        f"{redactor.url(origin(profile.api))}: the token is not sent to another origin",
+        "give a path under the API; if the API really moved, change the profile's API URL",
+        remedy=remedy(RemedyKind.SET_PROFILE_FIELD, profile=profile.name, field="api_url"),
     )
 
 
