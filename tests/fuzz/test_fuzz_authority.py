@@ -133,7 +133,7 @@ cache_controls = st.one_of(
 
 def _headers(ctype: str, cache: str | None, date: str | None) -> dict[str, str]:
     headers = {"content-type": ctype, "cache-control": cache, "date": date}
-    # header values are latin-1 on the wire: what httpx cannot send is not generated
+    # only ASCII header values: what httpx itself refuses to send is not a server fault
     return {k: v.encode("ascii", "ignore").decode() for k, v in headers.items() if v is not None}
 
 
