@@ -339,15 +339,6 @@ class Pasted:
     bare_code: bool = False
 
 
-def _is_text(value: str) -> bool:
-    """False when `value` holds lone surrogates: bytes that were not UTF-8 got into the paste."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _pasted_address(value: str, authorization_endpoint: str, redirect_uri: str) -> Pasted:
     """The parameters of a pasted redirect address (query and fragment)."""
     try:
@@ -387,7 +378,7 @@ def parse_pasted(
         raise SignInError(
             "nothing was pasted", "paste the address the browser ended on after signing in"
         )
-    if not _is_text(value):
+    if any("\ud800" <= c <= "\udfff" for c in value):  # lone surrogates: bytes not UTF-8
         raise SignInError(
             "what was pasted is not text: it holds bytes that are not UTF-8",
             "copy the address again from the browser's address bar and paste it",
