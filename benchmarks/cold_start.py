@@ -1,88 +1,153 @@
-"""Cold start of the headless CLI: `tokenlab token` against the sandbox, beside baselines.
+"""Cold starts: whole `tokenlab` processes, each beside a bare interpreter that does the least
+any tool doing the same job must do.
 
-Run: python benchmarks/cold_start.py [--runs N]. Prints the median wall time of each command and
-its ratio to the baseline (a bare interpreter that imports what any token request must: httpx,
-jwt and cryptography), so the figure means the same on a fast and a slow machine.
+- `tokenlab decode TOKEN` against `python -c "import jwt"`;
+- `tokenlab token` (client credentials against a sandbox running in another process) against a
+  bare interpreter importing httpx, jwt and cryptography.
+
+Run alone: python benchmarks/cold_start.py [--rounds N]; `benchmarks/run.py` prints them in the
+table with the rest.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import statistics
+import re
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import Figure, interleaved, process_seconds
+
 ROOT = Path(__file__).resolve().parents[1]
-BASELINE = [
+TOKENLAB = [sys.executable, "-m", "tokenlab"]
+DECODE_BASELINE = [sys.executable, "-c", "import jwt"]
+TOKEN_BASELINE = [
     sys.executable,
     "-c",
     "import httpx, jwt, cryptography.hazmat.primitives.asymmetric.rsa",
 ]
+GROUP = "cold start (whole process)"
 
 
-def _seconds(cmd: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.strip()}")
-    return elapsed
+@contextlib.contextmanager
+def isolated_env() -> Iterator[dict[str, str]]:
+    """The user's environment, with tokenlab's files in a throw-away directory."""
+    with tempfile.TemporaryDirectory() as config, tempfile.TemporaryDirectory() as data:
+        yield {
+            **os.environ,
+            "TOKENLAB_CONFIG_DIR": config,
+            "TOKENLAB_DATA_DIR": data,
+            "PYTHONPATH": str(ROOT),
+        }
 
 
-def interleaved_medians(
-    commands: dict[str, list[str]], env: dict[str, str], runs: int
-) -> dict[str, float]:
-    """Median wall time of each command, run in turn so that machine load hits all alike."""
-    times: dict[str, list[float]] = {name: [] for name in commands}
-    for _ in range(runs):
-        for name, cmd in commands.items():
-            times[name].append(_seconds(cmd, env))
-    return {name: statistics.median(values) for name, values in times.items()}
+@contextlib.contextmanager
+def sandbox_process(env: dict[str, str]) -> Iterator[str]:
+    """`tokenlab sandbox` in its own process (started once); yields its URL."""
+    process = subprocess.Popen(
+        [*TOKENLAB, "sandbox", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        match = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline())
+        if match is None:
+            raise SystemExit("the sandbox did not start")
+        yield match.group(0)
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
-def measure(runs: int = 7) -> dict[str, float]:
-    from tokenlab.sandbox import Sandbox
+def access_token() -> str:
+    """A realistic RS256 access token that passes every offline check (exit 0)."""
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
-    with tempfile.TemporaryDirectory() as config, Sandbox.running_in_thread(port=0) as sandbox:
-        env = {**os.environ, "TOKENLAB_CONFIG_DIR": config, "PYTHONPATH": str(ROOT)}
-        port = sandbox.url.rsplit(":", 1)[1]
-        tokenlab = [sys.executable, "-m", "tokenlab"]
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = int(time.time())
+    claims = {
+        "iss": "https://acme.my.erp.net/id",
+        "aud": "DomainAPI",
+        "client_id": "com.acme/service",
+        "scope": ["read", "update"],
+        "client_system_user": "svc",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 3600,
+        "jti": "0123456789abcdef",
+    }
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1", "typ": "at+jwt"})
+
+
+def decode_figure(rounds: int) -> Figure:
+    token = access_token()
+    with isolated_env() as env:
+        m = interleaved(
+            {
+                "tokenlab": lambda: process_seconds([*TOKENLAB, "decode", token], env),
+                "baseline": lambda: process_seconds(DECODE_BASELINE, env),
+            },
+            rounds,
+        )
+    return Figure(
+        GROUP,
+        "tokenlab decode TOKEN",
+        'python -c "import jwt"',
+        1.3,
+        m["tokenlab"],
+        m["baseline"],
+    )
+
+
+def token_figure(rounds: int) -> Figure:
+    with isolated_env() as env, sandbox_process(env) as url:
+        port = url.rsplit(":", 1)[1]
         subprocess.run(
-            [*tokenlab, "demo", "--port", port, "--print-profiles"],
+            [*TOKENLAB, "demo", "--port", port, "--print-profiles"],
             env=env,
             check=True,
             capture_output=True,
         )
-        m = interleaved_medians(
+        token = [*TOKENLAB, "token", "--profile", "demo-service-app", "-q"]
+        m = interleaved(
             {
-                "baseline": BASELINE,
-                "version": [*tokenlab, "--version"],
-                "token": [*tokenlab, "token", "--profile", "demo-service-app", "-q"],
+                "tokenlab": lambda: process_seconds(token, env),
+                "baseline": lambda: process_seconds(TOKEN_BASELINE, env),
             },
-            env,
-            runs,
+            rounds,
         )
-    return {
-        "baseline_s": m["baseline"],
-        "version_s": m["version"],
-        "token_s": m["token"],
-        "token_ratio": m["token"] / m["baseline"],
-    }
+    return Figure(
+        GROUP,
+        "tokenlab token (client credentials, sandbox)",
+        "python importing httpx, jwt, cryptography",
+        1.5,
+        m["tokenlab"],
+        m["baseline"],
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=7)
-    r = measure(parser.parse_args().runs)
-    print(f"baseline (python + httpx, jwt, cryptography)  {r['baseline_s'] * 1000:6.0f} ms")
-    print(f"tokenlab --version                            {r['version_s'] * 1000:6.0f} ms")
-    print(
-        f"tokenlab token (client credentials, sandbox)  {r['token_s'] * 1000:6.0f} ms  ({r['token_ratio']:.1f}x baseline)"
-    )
+    parser.add_argument("--rounds", type=int, default=9)
+    rounds = parser.parse_args().rounds
+    for figure in (decode_figure(rounds), token_figure(rounds)):
+        assert figure.tokenlab_s is not None and figure.baseline_s is not None
+        print(
+            f"{figure.name:<46} {figure.tokenlab_s * 1000:6.0f} ms  "
+            f"baseline {figure.baseline_s * 1000:5.0f} ms  {figure.ratio:.2f}x"
+        )
 
 
 if __name__ == "__main__":

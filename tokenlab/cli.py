@@ -6,23 +6,38 @@ Exit codes: 0 ok, 1 a diagnosed failure, 2 usage or input error, 130 interrupted
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
 from tokenlab import __version__
-from tokenlab.commands import (
-    authority_cmd,
-    decode_cmd,
-    demo_cmd,
-    doctor_cmd,
-    probe_cmd,
-    profiles_cmd,
-    secret_cmd,
-    token_cmd,
-)
 from tokenlab.commands.context import CommandContext
 from tokenlab.core.errors import EXIT_FAILURE, TokenlabError, UsageError
+
+# The command modules in `--help` order, and the module of each command word: a run imports
+# only the module of its command (each pulls in its own part of the core), not all of them.
+COMMAND_MODULES = (
+    "profiles_cmd",
+    "secret_cmd",
+    "authority_cmd",
+    "token_cmd",
+    "decode_cmd",
+    "probe_cmd",
+    "doctor_cmd",
+    "demo_cmd",
+)
+MODULE_OF_COMMAND = {
+    "profiles": "profiles_cmd",
+    "secret": "secret_cmd",
+    "authority": "authority_cmd",
+    "token": "token_cmd",
+    "decode": "decode_cmd",
+    "probe": "probe_cmd",
+    "doctor": "doctor_cmd",
+    "sandbox": "demo_cmd",
+    "demo": "demo_cmd",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,6 +48,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: every command."""
+    return _parser_with(COMMAND_MODULES)
+
+
+def _parser_with(modules: Sequence[str]) -> argparse.ArgumentParser:
+    """The top level plus the commands of `modules`."""
     parser = _Parser(
         prog="tokenlab",
         description="Get, inspect and troubleshoot access tokens from a platform instance's identity service. "
@@ -41,15 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tokenlab {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    profiles_cmd.add_parser(sub)
-    secret_cmd.add_parser(sub)
-    authority_cmd.add_parser(sub)
-    token_cmd.add_parser(sub)
-    decode_cmd.add_parser(sub)
-    probe_cmd.add_parser(sub)
-    doctor_cmd.add_parser(sub)
-    demo_cmd.add_parser(sub)
+    for name in modules:
+        importlib.import_module(f"tokenlab.commands.{name}").add_parser(sub)
     return parser
+
+
+def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """A parser that reads `argv` exactly as the whole one would, built from fewer modules.
+
+    A known command word loads only its module; no arguments at all (the console) need no
+    command; anything else (--help, --version, an unknown word) gets the whole parser."""
+    words = [a for a in argv if a != "--debug"]
+    if not words:
+        return _parser_with(())
+    if words[0] in MODULE_OF_COMMAND:
+        return _parser_with((MODULE_OF_COMMAND[words[0]],))
+    return build_parser()
 
 
 def main(
@@ -64,7 +92,8 @@ def main(
     )
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
-        args = build_parser().parse_args(argv)
+        arguments = sys.argv[1:] if argv is None else list(argv)
+        args = parser_for(arguments).parse_args(arguments)
         if args.command is None:
             from tokenlab.ui.launch import run_console  # the only road to Textual
 

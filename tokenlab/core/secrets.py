@@ -121,10 +121,11 @@ class SecretStore:
 
     def _probe(self) -> BackendStatus:
         try:
-            import keyring  # lazy: importing it scans entry points
-            from keyring.backends import fail
+            from keyring.backends import fail  # lazy: importing keyring scans entry points
 
-            backend = keyring.get_keyring()
+            from tokenlab.core.keyring_backend import detect_backend
+
+            backend = detect_backend()
         except Exception as exc:  # noqa: BLE001 - any backend failure means "not usable"
             return BackendStatus("unknown", False, f"{type(exc).__name__}: {exc}")
         name = _backend_name(backend)

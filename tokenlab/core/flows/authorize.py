@@ -339,37 +339,52 @@ class Pasted:
     bare_code: bool = False
 
 
+def _pasted_address(value: str, authorization_endpoint: str, redirect_uri: str) -> Pasted:
+    """The parameters of a pasted redirect address (query and fragment)."""
+    try:
+        parts = urlsplit(value)
+        endpoint = urlsplit(authorization_endpoint)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: urlsplit refuses it
+        raise SignInError(
+            "what was pasted is not a valid address",
+            "paste the whole address the browser ended on after signing in",
+        ) from None
+    if (parts.netloc, parts.path) == (endpoint.netloc, endpoint.path) and parts.netloc:
+        raise SignInError(
+            "that is the sign-in address itself: the identity service did not send the "
+            "browser back",
+            "it showed a page instead; an error page there most often means the redirect URI "
+            f"{redirect_uri} is not registered exactly on the Trusted Application "
+            "(ImpersonateLoginUrl), or the client is unknown or disabled: paste the error "
+            "shown on that page",
+        )
+    params = dict(parse_qsl(parts.query, keep_blank_values=True))
+    params.update(parse_qsl(parts.fragment, keep_blank_values=True))
+    if "code" not in params and "error" not in params:
+        raise SignInError(
+            "the pasted address carries neither a code nor an error",
+            "paste the address the browser ended on after signing in (it contains code=...)",
+        )
+    return Pasted(params)
+
+
 def parse_pasted(
     text: str, *, authorization_endpoint: str, profile: Profile, redirect_uri: str
 ) -> Pasted:
     """What the user pasted: the redirect address (query or fragment), a bare code, or a report
-    of the error page the identity service showed."""
+    of the error page the identity service showed. Raises only `TokenlabError`s."""
     value = text.strip().strip("'\"<>").strip()
     if not value:
         raise SignInError(
             "nothing was pasted", "paste the address the browser ended on after signing in"
         )
-    looks_like_url = "://" in value or value[:1] in ("?", "#") or "code=" in value
-    if looks_like_url:
-        parts = urlsplit(value)
-        endpoint = urlsplit(authorization_endpoint)
-        if (parts.netloc, parts.path) == (endpoint.netloc, endpoint.path) and parts.netloc:
-            raise SignInError(
-                "that is the sign-in address itself: the identity service did not send the "
-                "browser back",
-                "it showed a page instead; an error page there most often means the redirect URI "
-                f"{redirect_uri} is not registered exactly on the Trusted Application "
-                "(ImpersonateLoginUrl), or the client is unknown or disabled: paste the error "
-                "shown on that page",
-            )
-        params = dict(parse_qsl(parts.query, keep_blank_values=True))
-        params.update(parse_qsl(parts.fragment, keep_blank_values=True))
-        if "code" not in params and "error" not in params:
-            raise SignInError(
-                "the pasted address carries neither a code nor an error",
-                "paste the address the browser ended on after signing in (it contains code=...)",
-            )
-        return Pasted(params)
+    if any("\ud800" <= c <= "\udfff" for c in value):  # lone surrogates: bytes not UTF-8
+        raise SignInError(
+            "what was pasted is not text: it holds bytes that are not UTF-8",
+            "copy the address again from the browser's address bar and paste it",
+        )
+    if "://" in value or value[:1] in ("?", "#") or "code=" in value:
+        return _pasted_address(value, authorization_endpoint, redirect_uri)
     reported = ERROR_WORD.search(value)
     if reported or any(c.isspace() for c in value):
         if reported:
