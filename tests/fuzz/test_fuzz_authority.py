@@ -190,13 +190,6 @@ DEEP = b"[" * 100_000 + b"]" * 100_000
 HUGE_YEAR = "Mon, 01 Jan 99999999999999999999 00:00:00 GMT"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="pending: deep JSON (branch transport: discovery._json_object, find_authority; "
-    "redact.Redactor.body/json_value), a Date year past a C long "
-    "(discovery.clock_skew_seconds), endpoint URLs urlsplit or httpx refuse "
-    "(urls.is_cleartext, AuthorityCache.jwks)",
-)
 @fuzz
 @given(fuzzed_documents)
 @example((DISCOVERY_PATH, json_answer(GOOD_DISCOVERY)))
@@ -248,11 +241,6 @@ async def _verify(jwks: Answer, token: str) -> None:
         checked.to_json()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="pending on branch transport: a JWKS key whose n is not base64 "
-    "(discovery.key_info), deep JSON (discovery._json_object, redact.Redactor.body)",
-)
 @fuzz
 @given(answers(jwks_docs), st.sampled_from(TOKENS))
 @example(json_answer(GOOD_JWKS), TOKENS[0])

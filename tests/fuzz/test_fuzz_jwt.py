@@ -116,10 +116,6 @@ def _inspect(text: str) -> None:
         assert signature_check(decoded, RSA_JWK, "rsa1").status in ("pass", "fail")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="pending on branch transport: a 400+-digit time claim (inspection.claims.as_time)",
-)
 @fuzz
 @given(pasted)
 @example(VALID)

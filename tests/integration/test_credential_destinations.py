@@ -18,7 +18,7 @@ from tests.support.fault_server import CLIENT_ID, CLIENT_SECRET, FaultServer, fa
 from tests.support.tls_fault_server import tls_fault_server
 from tokenlab.core.destinations import CleartextEndpointError, IssuerMismatchError
 from tokenlab.core.doctor import run_doctor
-from tokenlab.core.errors import RemedyKind
+from tokenlab.core.errors import RemedyKind, UsageError
 from tokenlab.core.events import Bus, Event, HttpExchange
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
@@ -143,25 +143,26 @@ async def test_the_doctor_reports_the_mismatch_and_still_sends_nothing(
 async def test_the_probe_sends_no_token_over_plain_http_to_another_host(
     faults: FaultServer,
 ) -> None:
-    profile = replace(
-        fault_profile(faults, "ok"),
-        probe=replace(fault_profile(faults, "ok").probe, headers=(("Cookie", "session=abcd1234"),)),
+    local = fault_profile(faults, "ok")
+    profile = replace(  # an API on another host, over plain http
+        local,
+        api_url="http://api.fault.test/api/domain/odata/",
+        probe=replace(local.probe, headers=(("Cookie", "session=abcd1234"),)),
     )
     bus = Bus()
     with bus.collect(HttpExchange) as exchanges:
         async with build_client(HttpOptions(), bus=bus) as client:
             with pytest.raises(CleartextEndpointError) as refused:
-                await probe(client, profile, "token-value-1234", path="http://api.fault.test/x")
+                await probe(client, profile, "token-value-1234")
             assert "the access token" in refused.value.message
             assert "a cookie" in refused.value.message
             assert "token-value-1234" not in refused.value.message
-            # allowed explicitly: it is sent (and fails on the name: nothing resolves there)
-            insecure = replace(profile, allow_insecure=True)
-            with pytest.raises(Exception) as sent:
-                await probe(client, insecure, "token-value-1234", path="http://api.fault.test/x")
-            assert not isinstance(sent.value, CleartextEndpointError)
+            # a probe path that leaves the profile's API is refused before any of that
+            with pytest.raises(UsageError, match="another origin"):
+                await probe(client, local, "token-value-1234", path="http://api.fault.test/x")
+            profile = local
             # no token, nothing to protect: plain http is fine
             result = await probe(client, profile, None, path=faults.api("ok"))
     assert result.status == 200
     tried = [e.url for e in exchanges if isinstance(e, HttpExchange) and "fault.test" in e.url]
-    assert len(tried) == 1  # only where plain http was allowed
+    assert tried == []  # nothing was sent to the other host

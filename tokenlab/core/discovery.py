@@ -154,7 +154,7 @@ def clock_skew_seconds(response: httpx.Response, *, local_now: float | None = No
         return None
     try:
         server = email.utils.parsedate_to_datetime(header).timestamp()
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # a Date no clock can hold is no reading
         return None
     now = time.time() if local_now is None else local_now
     return round(server - now, 1)  # Date has 1 s resolution: finer correction would be noise

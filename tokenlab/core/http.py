@@ -14,12 +14,13 @@ import ssl
 import time
 import urllib.request
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from tokenlab import __version__
 from tokenlab.core.errors import (
+    InvalidUrlError,
     RemedyKind,
     RequestTimeoutError,
     TokenlabError,
@@ -85,6 +86,22 @@ def ssl_context(options: HttpOptions) -> ssl.SSLContext | bool:
     return ctx
 
 
+class _CheckedClient(httpx.AsyncClient):
+    """An address httpx cannot build a request for (a port that is not a number, an unclosed
+    IPv6 bracket, a host IDNA refuses) came from a profile or, worse, from a server's document:
+    one clear error, never an exception from deep inside httpx."""
+
+    def build_request(self, method: str, url: Any, **kwargs: Any) -> httpx.Request:
+        try:
+            return super().build_request(method, url, **kwargs)
+        except (httpx.InvalidURL, ValueError) as exc:  # IDNAError is a UnicodeError, a ValueError
+            shown = Redactor().url(str(url))[:200]
+            raise InvalidUrlError(
+                f"{shown!r} is not an address tokenlab can send a request to ({type(exc).__name__})",
+                "check the URL in the profile, or the endpoint the identity service published",
+            ) from None
+
+
 def build_client(
     options: HttpOptions,
     *,
@@ -115,7 +132,7 @@ def build_client(
             else default
             for pattern, proxy in proxy_routes().items()
         }
-    return httpx.AsyncClient(
+    return _CheckedClient(
         transport=default,
         mounts=mounts,
         timeout=httpx.Timeout(options.timeout),

@@ -145,13 +145,19 @@ _PERCENT = re.compile(r"%[0-9A-F]{2}")
 
 
 def encoded_forms(value: str) -> set[str]:
-    """`value` as it may be echoed: raw, URL-encoded (path and form style), JSON-escaped."""
-    return {
-        value,
+    """`value` as it may be echoed: raw, URL-encoded (path and form style), JSON-escaped.
+
+    A value that is not valid Unicode (a lone surrogate a hostile server sent) cannot be
+    URL-encoded or sent as UTF-8: its raw and JSON forms are what can show up."""
+    forms = {value, json.dumps(value)[1:-1]}
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return forms
+    return forms | {
         quote(value, safe=""),
         quote(value),
         quote_plus(value),
-        json.dumps(value)[1:-1],
         json.dumps(value, ensure_ascii=False)[1:-1],
     }
 
@@ -210,7 +216,7 @@ class Redactor:
             forms = {f for v in self._known for f in encoded_forms(v)}
             self._forms = tuple(sorted(forms, key=len, reverse=True))
             self._pattern = re.compile("|".join(_any_hex_case(f) for f in self._forms))
-            self._needles = tuple({f.encode() for f in forms})
+            self._needles = tuple({f.encode("utf-8", "surrogatepass") for f in forms})
             self._cores = tuple({c for n in self._needles for c in base64_cores(n)})
 
     def _known_masked(self, text: str) -> str:

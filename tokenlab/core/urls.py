@@ -19,9 +19,15 @@ def is_loopback_host(host: str) -> bool:
 
 
 def is_cleartext(url: str) -> bool:
-    """Would `url` carry tokens and secrets over a network unencrypted (not https, not loopback)?"""
-    parts = urlsplit(url)
-    return parts.scheme != "https" and not (parts.hostname and is_loopback_host(parts.hostname))
+    """Would `url` carry tokens and secrets over a network unencrypted (not https, not loopback)?
+
+    An address that does not even parse is treated as cleartext: nothing is sent to it."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return True
+    return parts.scheme != "https" and not (host and is_loopback_host(host))
 
 
 def check_url(value: str, *, what: str, allow_insecure: bool = False) -> str:

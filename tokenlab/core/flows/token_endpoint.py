@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 import uuid
 from pathlib import Path
@@ -232,7 +233,18 @@ async def token_request(ctx: FlowContext, form: dict[str, str], *, flow: str) ->
     for key in ("access_token", "refresh_token", "id_token"):
         if isinstance(body.get(key), str):
             ctx.secrets.redactor.add_known(body[key])
+            if not _TOKEN_CHARS.fullmatch(body[key]):
+                raise TokenEndpointError(
+                    f"the token endpoint answered a {key} with characters no token has "
+                    "(tokens are printable ASCII)",
+                    "the identity service or something between is corrupting its answers; "
+                    "see the trace",
+                )
     return body
+
+
+# RFC 6749 appendix A: access and refresh tokens are VSCHARs (and JWTs a subset of them)
+_TOKEN_CHARS = re.compile(r"[\x20-\x7e]+")
 
 
 def pkce_pair() -> tuple[str, str]:

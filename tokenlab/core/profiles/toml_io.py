@@ -99,7 +99,10 @@ class _Reader:
         if not _is_a(value, types) or (f.kind != "bool" and isinstance(value, bool)):
             raise self.fail(f.path, f"expected {what}, found {type(value).__name__} {value!r}")
         if f.kind == "seconds":
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # an integer with hundreds of digits
+                raise self.fail(f.path, "a number too large to be seconds") from None
         if f.kind == "words":
             if isinstance(value, str):  # "read update" is what people type by hand
                 return tuple(value.split())
@@ -129,6 +132,10 @@ def _parse(text: str, path: str) -> dict[str, Any]:
 
     try:
         return tomllib.loads(text)
+    except RecursionError:  # arrays nested hundreds deep: tomllib recurses
+        raise ConfigFileError(
+            path, "not valid TOML for a profile: it nests too deeply", "fix the file by hand"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise ConfigFileError(

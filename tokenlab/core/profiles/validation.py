@@ -20,6 +20,13 @@ _HEADER_VALUE_BREAKS = ("\r", "\n", "\x00")  # would end the header and start an
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).expanduser().is_file()
+    except (RuntimeError, ValueError, OSError):  # ~nosuchuser, a NUL byte, a name too long
+        return False
+
+
 def check_name(name: str) -> str:
     if not _NAME.fullmatch(name):
         raise ProfileError(
@@ -92,7 +99,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "tls.ca_bundle",
-        lambda p: bool(p.tls.ca_bundle) and not Path(p.tls.ca_bundle).expanduser().is_file(),
+        lambda p: bool(p.tls.ca_bundle) and not _is_file(p.tls.ca_bundle),
         lambda p: f"CA bundle {p.tls.ca_bundle!r} does not exist",
         "give the path of a PEM file with the CA certificates to trust",
         example="PATH",
