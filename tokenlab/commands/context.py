@@ -7,15 +7,17 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.errors import Remedy
 from tokenlab.core.events import Bus, Notice
-from tokenlab.core.profiles import ProfileStore
 from tokenlab.core.redact import mask_tokens
-from tokenlab.core.secrets import SecretStore
 from tokenlab.core.terminal_text import inert, inert_line, json_inert
+
+if TYPE_CHECKING:  # the stores load on first use: `decode` never opens them
+    from tokenlab.core.profiles import ProfileStore
+    from tokenlab.core.secrets import SecretStore
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -55,10 +57,14 @@ class CommandContext:
 
     @cached_property
     def profiles(self) -> ProfileStore:
+        from tokenlab.core.profiles import ProfileStore
+
         return ProfileStore(bus=self.bus)
 
     @cached_property
     def secrets(self) -> SecretStore:
+        from tokenlab.core.secrets import SecretStore
+
         return SecretStore(bus=self.bus, run_id="cli")
 
     # Every line below is made inert (core/terminal_text.py) on its way out: the final guard

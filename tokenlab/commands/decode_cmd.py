@@ -9,19 +9,21 @@ Exit 0: every check passes (warnings allowed); 1: a check fails; 2: not a token 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.arguments import timeout_arg
 from tokenlab.commands.context import CommandContext
 from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.errors import EXIT_FAILURE, EXIT_OK, UsageError
-from tokenlab.core.explain import PROTOCOL_SCOPES  # never in an API's requirements
 from tokenlab.core.inspection.claims import printable, value_text
 from tokenlab.core.inspection.compare import compare_tokens
 from tokenlab.core.inspection.decode import MAX_TOKEN_CHARS, DecodedToken, decode_token
 from tokenlab.core.inspection.token_report import DEFAULT_LEEWAY_S, TokenReport, check_token
-from tokenlab.core.profiles import Profile
 from tokenlab.core.redact import Redactor
+
+if TYPE_CHECKING:
+    from tokenlab.core.profiles import Profile
+from tokenlab.core.scopes import PROTOCOL_SCOPES  # never in an API's requirements
 
 KINDS = ("access", "id", "refresh", "any")
 
@@ -118,8 +120,6 @@ class Expectations:
 
 
 def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
-    import asyncio
-
     try:
         decoded = decode_token(read_token_text(args.token, ctx))
         other = decode_token(args.compare) if args.compare else None
@@ -141,6 +141,8 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
             from tokenlab.commands.trace import TracePrinter
 
             TracePrinter(ctx.stderr, verbose=True).attach(ctx.bus)
+        import asyncio  # only to verify: offline decoding starts no event loop
+
         report = asyncio.run(_verify(args, ctx, decoded, want))
     else:
         report = check_token(

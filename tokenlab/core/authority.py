@@ -9,12 +9,11 @@ tokens the instance APIs accept; a profile that asks it for an API token is a mi
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
+from tokenlab.core.authority_kind import DEFAULT_GLOBAL_AUTHORITIES, AuthorityKind, classify
 from tokenlab.core.discovery import (
     AuthorityCache,
     AuthorityError,
@@ -32,19 +31,12 @@ from tokenlab.core.urls import is_cleartext, join_url
 if TYPE_CHECKING:  # only annotations: the commands that classify an authority need no httpx
     import httpx
 
-# Patterns (fnmatch) of global authorities: the platform's, and the sandbox's stand-in for it.
-DEFAULT_GLOBAL_AUTHORITIES: tuple[str, ...] = (
-    "https://id.erp.net/id",
-    "http://127.0.0.1:*/global/id",
-    "http://localhost:*/global/id",
-)
 AUTO_DISCOVERY_PATHS = ("sys/auto-discovery", "tools/auto-discovery")
 CLOCK_SKEW_WARNING_S = 60.0
 
-AuthorityKind = Literal["instance", "global", "other"]
 Level = Literal["ok", "warning", "error"]
 
-__all__ = [  # the discovery names, here too: callers import them from the authority
+__all__ = [  # the discovery and kind names, here too: callers import them from the authority
     "AUTO_DISCOVERY_PATHS",
     "CLOCK_SKEW_WARNING_S",
     "DEFAULT_GLOBAL_AUTHORITIES",
@@ -129,20 +121,6 @@ class AuthorityReport:
             "findings": [f.to_json() for f in self.findings],
             "ok": self.ok,
         }
-
-
-def classify(
-    authority: str, global_authorities: tuple[str, ...] = DEFAULT_GLOBAL_AUTHORITIES
-) -> AuthorityKind:
-    """`global` for a configured global authority, `instance` for `{host}/id`, else `other`."""
-    normal = authority.rstrip("/").lower()
-    if any(fnmatch.fnmatchcase(normal, g.rstrip("/").lower()) for g in global_authorities):
-        return "global"
-    try:
-        path = urlsplit(normal).path
-    except ValueError:  # an `iss` read from an untrusted token can be anything
-        return "other"
-    return "instance" if path.rstrip("/").endswith("/id") else "other"
 
 
 def global_authority_finding(

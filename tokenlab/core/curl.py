@@ -13,8 +13,8 @@ import re
 import shlex
 from typing import TYPE_CHECKING
 
-from tokenlab.core.explain import PROTOCOL_SCOPES
 from tokenlab.core.redact import SENSITIVE_HEADERS, Redactor
+from tokenlab.core.scopes import PROTOCOL_SCOPES
 
 if TYPE_CHECKING:
     from tokenlab.core.profiles import Profile

@@ -25,11 +25,11 @@ from tokenlab.core.diagnosis import (
 )
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Bus, DoctorStepDone, HttpExchange, new_run_id
-from tokenlab.core.explain import LEGACY_SCOPES, PROTOCOL_SCOPES
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.profiles import Profile
+from tokenlab.core.scopes import LEGACY_SCOPES, PROTOCOL_SCOPES
 from tokenlab.core.secrets import SecretStore
 
 if TYPE_CHECKING:

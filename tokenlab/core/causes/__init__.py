@@ -10,8 +10,6 @@ which clock is off.
 from tokenlab.core.causes.api_words import read_words
 from tokenlab.core.causes.clocks import ClockJudgement, judge_clocks, token_clock_offset
 from tokenlab.core.causes.evidence import (
-    LEGACY_SCOPES,
-    PROTOCOL_SCOPES,
     ApiEvidence,
     BusinessError,
     Evidence,
@@ -19,6 +17,7 @@ from tokenlab.core.causes.evidence import (
 )
 from tokenlab.core.causes.model import Cause
 from tokenlab.core.causes.table import MEANINGS, RULES, rank, top_cause
+from tokenlab.core.scopes import LEGACY_SCOPES, PROTOCOL_SCOPES
 
 __all__ = [
     "LEGACY_SCOPES",

@@ -24,9 +24,6 @@ if TYPE_CHECKING:
     from tokenlab.core.profiles import Profile
 
 INTERACTIVE_FLOWS = ("auth-code", "device", "refresh")
-PROTOCOL_SCOPES = ("openid", "profile", "offline_access")
-LEGACY_SCOPES = ("DomainApi",)
-API_SCOPES = ("read", "update")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from tokenlab.core.authority import Finding
-from tokenlab.core.causes.evidence import LEGACY_SCOPES, PROTOCOL_SCOPES, Evidence
+from tokenlab.core.causes.evidence import Evidence
 from tokenlab.core.causes.model import (
     ABNORMAL,
     DIRECT,
@@ -30,6 +30,7 @@ from tokenlab.core.errors import (
     TransportError,
     remedy,
 )
+from tokenlab.core.scopes import LEGACY_SCOPES, PROTOCOL_SCOPES
 from tokenlab.core.urls import join_url
 
 # -- the network -------------------------------------------------------------------------------

@@ -10,9 +10,10 @@ import re
 from collections.abc import Callable
 
 from tokenlab.core.authority import classify
-from tokenlab.core.causes.evidence import LEGACY_SCOPES, PROTOCOL_SCOPES, Evidence, quote_scopes
+from tokenlab.core.causes.evidence import Evidence, quote_scopes
 from tokenlab.core.causes.model import ABNORMAL, CHECKED, Meaning, Rule, Test, Values
 from tokenlab.core.errors import Remedy, RemedyKind, remedy
+from tokenlab.core.scopes import LEGACY_SCOPES, PROTOCOL_SCOPES
 from tokenlab.core.urls import join_url
 
 

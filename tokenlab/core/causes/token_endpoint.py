@@ -9,12 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tokenlab.core.causes.evidence import (
-    LEGACY_SCOPES,
-    PROTOCOL_SCOPES,
-    Evidence,
-    TokenEndpointEvidence,
-)
+from tokenlab.core.causes.evidence import Evidence, TokenEndpointEvidence
 from tokenlab.core.causes.model import (
     DIRECT,
     SPECIFIC,
@@ -28,6 +23,7 @@ from tokenlab.core.causes.model import (
 )
 from tokenlab.core.errors import Remedy, RemedyKind, remedy
 from tokenlab.core.refresh_evidence import says_reused
+from tokenlab.core.scopes import LEGACY_SCOPES, PROTOCOL_SCOPES
 
 STEPS = ("trusted-app", "token-issued")
 INVALID_CLIENT_FIX = (

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tokenlab.core.explain import PROTOCOL_SCOPES
 from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.token_endpoint import token_request
+from tokenlab.core.scopes import PROTOCOL_SCOPES
 from tokenlab.core.token_set import FlowResult, TokenSet, token_set_from
 
 FLOW = "client-credentials"

@@ -7,10 +7,10 @@ result holds both and says which one calls the API.
 
 from __future__ import annotations
 
-from tokenlab.core.explain import PROTOCOL_SCOPES
 from tokenlab.core.flows.authcode import sign_in
 from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.flows.client_credentials import client_credentials
+from tokenlab.core.scopes import PROTOCOL_SCOPES
 from tokenlab.core.token_set import FlowResult
 
 FLOW = "portal"

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from tokenlab.core.authority import Discovery, Finding, classify, global_authority_finding
 from tokenlab.core.errors import RemedyKind, remedy
-from tokenlab.core.explain import LEGACY_SCOPES, PROTOCOL_SCOPES
 from tokenlab.core.profiles import AUTH_METHODS, Profile
+from tokenlab.core.scopes import LEGACY_SCOPES, PROTOCOL_SCOPES
 from tokenlab.core.secrets import SecretKind, SecretStore
 from tokenlab.core.urls import is_cleartext, join_url
 

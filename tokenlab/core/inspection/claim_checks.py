@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from tokenlab.core.authority import classify
+from tokenlab.core.authority_kind import classify
 from tokenlab.core.errors import Remedy, RemedyKind, remedy
 from tokenlab.core.inspection.checks import Check, Expectation, skip_check
 from tokenlab.core.inspection.claims import (

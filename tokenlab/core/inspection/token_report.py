@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from tokenlab.core.authority import DEFAULT_GLOBAL_AUTHORITIES
+from tokenlab.core.authority_kind import DEFAULT_GLOBAL_AUTHORITIES
 from tokenlab.core.errors import RemedyKind, remedy
 from tokenlab.core.inspection.checks import (
     Check,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from tokenlab.core.authority import DEFAULT_GLOBAL_AUTHORITIES
+from tokenlab.core.authority_kind import DEFAULT_GLOBAL_AUTHORITIES
 from tokenlab.core.inspection.checks import Check, Expectation
 from tokenlab.core.inspection.decode import DecodedToken
 from tokenlab.core.inspection.signature import known_kids, signature_check
