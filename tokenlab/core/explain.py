@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from tokenlab.core.causes import LEGACY_SCOPES, PROTOCOL_SCOPES, Evidence, TokenEndpointEvidence
-from tokenlab.core.causes import rank as rank_causes
 from tokenlab.core.causes.evidence import INTERACTIVE_FLOWS
 from tokenlab.core.causes.model import lower_first
 from tokenlab.core.errors import Remedy, TokenlabError
@@ -116,7 +115,9 @@ def explain(
         public_client=public_client,
         speaker=speaker,
     )
-    (cause, *_) = rank_causes(Evidence(flow=flow, token_endpoint=evidence))
+    from tokenlab.core.causes.table import rank  # lazy: only a refusal needs the table
+
+    (cause, *_) = rank(Evidence(flow=flow, token_endpoint=evidence))
     what = lower_first(cause.title)
     message = f"{evidence.said}: {what}" if answer.error and answer.kind == "json" else what
     return TokenEndpointError(
