@@ -18,6 +18,7 @@ from tokenlab.core.reference_tokens import PREFIX as REFERENCE_PREFIX
 from tokenlab.core.storage import write_private_file
 from tokenlab.ui import runs
 from tokenlab.ui.remedies import render_remedy
+from tokenlab.ui.session_runs import SESSION_FLOWS, end_session
 
 if TYPE_CHECKING:
     from tokenlab.core.profiles import Profile
@@ -63,6 +64,15 @@ class ConsoleActions:
         if profile is None:
             return
         s, bus = self.screen, Bus()
+        if flow in SESSION_FLOWS:  # revoke, sign out: the session's steps, not a token flow
+            held = s.result.api_token if s.result else None
+            s.flow_worker(
+                lambda: end_session(
+                    profile, held, action=flow, secrets=s.secrets, bus=bus, cache=s.cache
+                ),
+                bus,
+            )
+            return
         options = runs.flow_options(finish, s.inbox)
         s.flow_worker(
             lambda: runs.get_token(
