@@ -138,6 +138,8 @@ async def test_the_palette_lists_every_action_and_each_profile() -> None:
             "Switch profile: acme",
             "Switch profile: beta",
             "Show pane: Token",
+            "Revoke tokens",
+            "Sign out",
         ):
             assert entry in shown, entry
         await pilot.press(*"switch profile: beta", "enter")
@@ -156,6 +158,9 @@ async def test_question_mark_shows_every_binding_grouped() -> None:
             assert group in words
         for action in ("Re-check", "Run", "Verify", "Send", "Export Markdown", "Delete", "Quit"):
             assert action in words, action
+        for action in ("Next flow", "Paste box", "Paste a token", "Profiles list", "Repeat ×N"):
+            assert action in words, action  # every pane's own keys, and the shell's
+        assert "On a timeline row: its masked request and response" in words
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
