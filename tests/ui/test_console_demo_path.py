@@ -65,7 +65,7 @@ async def pick(pilot: Pilot[int], profile: str) -> None:
     app = pilot.app
     await pilot.press("ctrl+p")
     await until(lambda: isinstance(app.screen, CommandPalette), pilot)
-    await pilot.press(*f"switch profile: {profile}")
+    await pilot.press(*profile)
     await pilot.pause(0.3)
     await pilot.press("enter")
     await settle(pilot)
