@@ -162,11 +162,12 @@ class ConsoleActions:
         s.result = result
         token = result.api_token
         s.token_pane.show_result(result)
+        now = s.now()
         s.token_pane.show_report(
-            runs.offline_report(profile, token.access_token, "access"), "access"
+            runs.offline_report(profile, token.access_token, "access", now), "access"
         )
         if token.id_token:
-            s.token_pane.show_report(runs.offline_report(profile, token.id_token, "id"), "id")
+            s.token_pane.show_report(runs.offline_report(profile, token.id_token, "id", now), "id")
         s.header_bar.show_token(True, token.expires_at)
         s.app.notify("token issued: see the Token pane (3)", title=profile.name, markup=False)
 
@@ -200,7 +201,7 @@ class ConsoleActions:
 
                 report = check_token(decode_token(text))
             else:
-                report = runs.offline_report(profile, text, "pasted")
+                report = runs.offline_report(profile, text, "pasted", s.now())
         except TokenlabError as exc:
             self._error("token", exc)
             return

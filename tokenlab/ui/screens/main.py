@@ -7,6 +7,8 @@ run_routing.py, and the answers to the panes' requests in pane_requests.py.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -71,16 +73,24 @@ class MainScreen(PaneRequests, RunRouting):
     ]
 
     def __init__(
-        self, *, store: ProfileStore, secrets: SecretStore, bus: Bus, title: str, banner: str = ""
+        self,
+        *,
+        store: ProfileStore,
+        secrets: SecretStore,
+        bus: Bus,
+        title: str,
+        banner: str = "",
+        now: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(store=store, secrets=secrets, bus=bus, title=title, banner=banner)
+        self.now = now  # the clock of the header's and the panes' countdowns
         self.actions = ConsoleActions(self)
         self.profile_actions = ProfileActions(self)
 
     # --- shape ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield HeaderBar(self.title_text, id="header-bar")
+        yield HeaderBar(self.title_text, id="header-bar", now=self.now)
         if self.banner:
             yield Static(Text(self.banner), id="demo-banner")
         with Horizontal(id="body"):
@@ -88,8 +98,16 @@ class MainScreen(PaneRequests, RunRouting):
             with TabbedContent(id="panes"):
                 for name, key, title, cls in PANES:
                     with TabPane(f"{key} {title}", id=f"tab-{name}"):
-                        yield cls(id=f"{name}-pane")
+                        yield self.make_pane(name, cls)
         yield Footer()
+
+    def make_pane(self, name: str, cls: type[Widget]) -> Widget:
+        """A pane; those with a countdown get the screen's clock."""
+        if cls is FlowPane:
+            return FlowPane(now=self.now, id=f"{name}-pane")
+        if cls is TokenPane:
+            return TokenPane(now=self.now, id=f"{name}-pane")
+        return cls(id=f"{name}-pane")
 
     def on_mount(self) -> None:
         self._attachments.enter_context(self.bridge.attached(self.bus))
