@@ -17,7 +17,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SHOTS: dict[str, tuple[tuple[int, int], str, tuple[str, ...], str]] = {
     "console-main.svg": ((80, 24), "demo-service-app", ("2", "r"), "the main screen at 80x24"),
     "console-authority.svg": ((100, 32), "demo-service-app", ("1",), "the authority checked"),
-    "console-flow.svg": ((100, 32), "demo-spa", ("2", "v"), "a device code sign-in waiting"),
+    "console-flow.svg": (
+        (100, 32),
+        "demo-spa",
+        ("2", "f", "f", "r"),  # from "code, by loopback" to "code, by device", and run
+        "a device code sign-in waiting",
+    ),
     "console-token.svg": ((100, 32), "demo-service-app", ("2", "r", "3"), "a token's checks"),
     "console-probe.svg": ((100, 32), "demo-api-forbidden", ("4", "s"), "a 403 explained"),
     "console-doctor.svg": ((100, 32), "demo-scope-not-allowed", ("5", "d"), "the checklist"),

@@ -10,9 +10,10 @@ from typing import Any, TypeVar
 from textual.message import Message
 from textual.pilot import Pilot
 from textual.widget import Widget
-from textual.widgets import Static, TabbedContent
+from textual.widgets import DataTable, Static, TabbedContent, TextArea
 
 from tokenlab.ui.app import TokenlabApp
+from tokenlab.ui.flow_choices import FLOW_CHOICES
 
 M = TypeVar("M", bound=Message)
 
@@ -66,15 +67,42 @@ async def press_and_wait(pilot: Pilot[int], *keys: str) -> None:
     await settle(pilot)
 
 
+async def choose_flow(pilot: Pilot[int], label: str) -> None:
+    """In the Flow pane (2), press f until the flow chooser reads `label` ("code, by device")."""
+    app = pilot.app
+    assert isinstance(app, TokenlabApp)
+    await pilot.press("2")
+    for _ in range(len(FLOW_CHOICES)):
+        if app.main.flow_pane.choice.label == label:
+            return
+        await pilot.press("f")
+    raise AssertionError(f"the Flow pane offers no flow {label!r}")
+
+
 def active_pane(app: TokenlabApp) -> str:
     return (app.main.query_one(TabbedContent).active or "").removeprefix("tab-")
 
 
 def text_of(widget: Widget) -> str:
-    """The words a widget shows in its Static parts, on one line."""
+    """The words a widget shows in its Static parts and shown text areas, on one line."""
     parts = [widget] if isinstance(widget, Static) else []
     parts += list(widget.query(Static))
-    return " ".join(" ".join(str(p.render()).split()) for p in parts)
+    words = [" ".join(str(p.render()).split()) for p in parts]
+    words += [" ".join(a.text.split()) for a in widget.query(TextArea) if a.display]
+    return " ".join(words)
+
+
+def table_rows(widget: Widget) -> list[tuple[str, ...]]:
+    """The rows of every data table in `widget`, each cell as its plain text."""
+    rows = []
+    for table in widget.query(DataTable):
+        for index in range(table.row_count):
+            rows.append(tuple(str(cell) for cell in table.get_row_at(index)))
+    return rows
+
+
+def pane_rows(app: TokenlabApp, pane: str) -> list[tuple[str, ...]]:
+    return table_rows(app.main.query_one(f"#{pane}-pane"))
 
 
 def pane_text(app: TokenlabApp, pane: str) -> str:

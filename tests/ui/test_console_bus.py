@@ -85,6 +85,7 @@ async def _until(predicate: Any, seconds: float = 5.0) -> None:
     raise AssertionError("the expected message never came")
 
 
+@pytest.mark.slow
 async def test_the_console_consumer_gets_a_message_for_every_event_type_real_runs_publish(
     sandbox: Sandbox,
 ) -> None:

@@ -31,6 +31,7 @@ def _demo_store(sandbox: Sandbox) -> ProfileStore:
     return store
 
 
+@pytest.mark.slow
 async def test_a_legacy_scope_notice_is_a_warning_toast_and_in_the_flow_pane(
     sandbox: Sandbox,
 ) -> None:
@@ -41,11 +42,12 @@ async def test_a_legacy_scope_notice_is_a_warning_toast_and_in_the_flow_pane(
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         select(app, "demo-service-app")
         await press_and_wait(pilot, "2", "r")
-        assert "warning: the scope 'DomainApi' is legacy" in pane_text(app, "flow")
+        assert "warning (flow): the scope 'DomainApi' is legacy" in pane_text(app, "flow")
         warnings = [t for t in toasts(app) if t.severity == "warning"]
         assert any("'DomainApi' is legacy" in t.text for t in warnings)
 
 
+@pytest.mark.slow
 async def test_a_failed_flow_is_an_error_toast_and_in_the_flow_pane_with_its_hint(
     sandbox: Sandbox,
 ) -> None:
@@ -61,10 +63,10 @@ async def test_a_failed_flow_is_an_error_toast_and_in_the_flow_pane_with_its_hin
         await press_and_wait(pilot, "2", "r")
         log = pane_text(app, "flow")
         (failure,) = failures
-        assert " ".join(f"error: {failure.message}".split()) in log
-        assert " ".join(f"hint: {failure.hint}".split()) in log
-        if failure.remedy is not None:  # once the core gives one, it shows as console words
-            assert " ".join(render_remedy(failure.remedy).split()) in log
+        assert " ".join(f"failed [{failure.error}]: {failure.message}".split()) in log
+        assert " ".join(f"why: {failure.hint}".split()) in log
+        assert failure.remedy is not None  # the step to take, as console words
+        assert " ".join(f"next: {render_remedy(failure.remedy)}".split()) in log
         (error,) = [t for t in toasts(app) if t.severity == "error"]
         assert failure.message in error.text and failure.hint in error.text
 
@@ -98,9 +100,10 @@ async def test_remedies_reach_the_screen_as_console_keys_never_as_flags() -> Non
             RunFailed,
         ]
         log = pane_text(app, "flow")
-        assert "run it by device code in the Flow pane (2)" in log
+        device = "run it by device code in the Flow pane (2): f until the flow is 'code, by device'"
+        assert device in log
         (error,) = [t for t in toasts(app) if t.severity == "error"]
-        assert "run it by device code in the Flow pane (2)" in error.text
+        assert device in " ".join(error.text.split())
         (warning,) = [t for t in toasts(app) if t.severity == "warning"]
         assert "https://acme.my.erp.net/id" in warning.text
         assert "press 6 (Profiles), then e to edit" in warning.text

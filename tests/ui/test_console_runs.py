@@ -14,7 +14,9 @@ import pytest
 from tests.sandbox_fixtures import sign_in
 from tests.ui.console_pilot import (
     Heard,
+    choose_flow,
     header_text,
+    pane_rows,
     pane_text,
     press_and_wait,
     select,
@@ -68,8 +70,9 @@ async def test_run_fills_the_token_pane_and_the_header_counts_down(sandbox: Sand
         token = ready.result.api_token.access_token
         assert token.count(".") == 2
         assert any(e.event.status == 200 for e in heard.of(ExchangeRecorded))
-        assert "client-credentials" in pane_text(app, "flow")
-        assert "eyJh…" in pane_text(app, "token") and token not in pane_text(app, "token")
+        assert "flow: client credentials" in pane_text(app, "flow")
+        assert "token issued: Bearer eyJh…" in pane_text(app, "flow")  # masked in the log
+        assert token in pane_text(app, "token")  # in full in the Token pane, to select by hand
         assert "left" in header_text(app)
         await press_and_wait(pilot, "3", "y")
         assert copied == [token]  # the whole JWT, to the clipboard
@@ -79,7 +82,8 @@ async def test_run_fills_the_token_pane_and_the_header_counts_down(sandbox: Sand
         assert checked.which == "access" and checked.report.verified and checked.report.ok
         await press_and_wait(pilot, "2", "r", "3", "equals_sign")  # a second token, compared
         assert len(heard.of(TokenReady)) == 2
-        assert "exp: changed" in pane_text(app, "token")
+        assert "Compared with the previous token" in pane_text(app, "token")
+        assert ("exp", "changed") in [row[:2] for row in pane_rows(app, "token")]
         assert not heard.of(RunErrored)
 
 
@@ -103,7 +107,8 @@ async def test_escape_cancels_a_device_flow_and_leaves_no_task(sandbox: Sandbox)
         select(app, "demo-spa")
         await settle(pilot)
         before = asyncio.all_tasks()
-        await pilot.press("2", "v")
+        await choose_flow(pilot, "code, by device")
+        await pilot.press("r")
         await until(lambda: heard.of(UserActionNeeded), pilot)
         (action,) = [m.event for m in heard.of(UserActionNeeded)]
         assert action.user_code and action.user_code in pane_text(app, "flow")
@@ -167,12 +172,16 @@ async def test_the_doctor_fills_in_live_exports_its_report_and_copies_curl(
         assert [m.event.index for m in heard.of(DoctorStepReported)] == list(range(1, 10))
         (done,) = heard.of(DoctorFinished)
         assert not done.run.diagnosis.api_ok
-        assert "[FAIL]" in pane_text(app, "doctor")
+        doctor = pane_text(app, "doctor")
+        assert "✗ the API did not answer 200" in doctor and "[3/9] ✗ A token is issued" in doctor
+        reports_dir = isolated_dirs["data"] / "reports"
         await press_and_wait(pilot, "e")
+        (markdown,) = reports_dir.iterdir()
+        assert markdown.suffix == ".md" and str(markdown) in pane_text(app, "doctor")
         await press_and_wait(pilot, "E")
-        reports = sorted((isolated_dirs["data"] / "reports").iterdir(), key=lambda p: p.suffix)
+        reports = sorted(reports_dir.iterdir(), key=lambda p: p.suffix)
         assert [p.suffix for p in reports] == [".json", ".md"]
-        assert str(reports[1]) in pane_text(app, "doctor")
+        assert str(reports[0]) in pane_text(app, "doctor")  # the path of the last export
         json.loads(reports[0].read_text())
         await press_and_wait(pilot, "c")
         (curl,) = copied

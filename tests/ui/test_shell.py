@@ -67,7 +67,7 @@ async def test_choosing_a_profile_updates_the_header_and_every_pane() -> None:
         await settle(pilot)
         assert "profile acme" in header_text(app)
         assert "instance identity service" in header_text(app)
-        await pilot.press("p", "p")  # the sidebar: hidden and shown again, focused
+        await pilot.press("l", "l")  # the sidebar: hidden and shown again, focused
         sidebar = app.main.query_one(ProfileList)
         assert sidebar.has_focus
         await pilot.press("down", "enter")
@@ -138,6 +138,8 @@ async def test_the_palette_lists_every_action_and_each_profile() -> None:
             "Switch profile: acme",
             "Switch profile: beta",
             "Show pane: Token",
+            "Revoke tokens",
+            "Sign out",
         ):
             assert entry in shown, entry
         await pilot.press(*"switch profile: beta", "enter")
@@ -156,18 +158,21 @@ async def test_question_mark_shows_every_binding_grouped() -> None:
             assert group in words
         for action in ("Re-check", "Run", "Verify", "Send", "Export Markdown", "Delete", "Quit"):
             assert action in words, action
+        for action in ("Next flow", "Paste box", "Paste a token", "Profiles list", "Repeat ×N"):
+            assert action in words, action  # every pane's own keys, and the shell's
+        assert "On a timeline row: its masked request and response" in words
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_at_60x20_the_sidebar_folds_away_and_p_brings_it_back() -> None:
+async def test_at_60x20_the_sidebar_folds_away_and_l_brings_it_back() -> None:
     app = _app(_store("acme", "beta"))
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
         sidebar = app.main.query_one(ProfileList)
         assert not sidebar.display
         assert app.main.query_one(TabbedContent).region.width >= 58  # the panes take the room
-        await pilot.press("p")
+        await pilot.press("l")
         assert sidebar.display and sidebar.has_focus
         await pilot.press("down", "enter")  # choosing folds it away again
         await settle(pilot)

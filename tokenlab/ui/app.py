@@ -6,6 +6,8 @@ Thin on purpose: the main screen (ui/screens/main.py) holds the panes and routes
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import ClassVar
 
@@ -45,6 +47,7 @@ class TokenlabApp(App[int]):
         sandbox_url: str = "",
         subtitle: str = "",
         demo_sign_in: str = "",
+        now: Callable[[], float] = time.time,
     ) -> None:
         super().__init__()
         self.store = profiles
@@ -59,6 +62,7 @@ class TokenlabApp(App[int]):
             bus=self.bus,
             title=self._title(),
             banner=self._banner(),
+            now=now,
         )
 
     @property
@@ -87,11 +91,12 @@ def make_app(
     sandbox_url: str = "",
     title: str = "",
     demo_sign_in: str = "",
+    now: Callable[[], float] = time.time,
 ) -> TokenlabApp:
     """The console as `run_console`, the tests and the screenshot script build it.
 
     Without `secrets`, the console gets its own store on its own bus, so a keyring warning
-    reaches the console's toasts."""
+    reaches the console's toasts. `now` is the clock of the countdowns (fixed in snapshots)."""
     bus = bus or Bus()
     if secrets is None:
         secrets = SecretStore(bus=bus, run_id="console")
@@ -102,4 +107,5 @@ def make_app(
         sandbox_url=sandbox_url,
         subtitle=title,
         demo_sign_in=demo_sign_in,
+        now=now,
     )

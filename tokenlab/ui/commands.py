@@ -22,6 +22,12 @@ def entries(screen: MainScreen) -> list[Entry]:
             "sign in on another device",
             partial(act.run_flow, None, "device"),
         ),
+        ("Revoke tokens", "revoke the tokens of the last run", partial(act.run_flow, "revoke")),
+        (
+            "Sign out",
+            "revoke the tokens, and the address that ends the browser session",
+            partial(act.run_flow, "sign-out"),
+        ),
         (
             "Cancel run",
             "stop the run of the current pane, and any flow",

@@ -18,6 +18,7 @@ from tokenlab.core.reference_tokens import PREFIX as REFERENCE_PREFIX
 from tokenlab.core.storage import write_private_file
 from tokenlab.ui import runs
 from tokenlab.ui.remedies import render_remedy
+from tokenlab.ui.session_runs import SESSION_FLOWS, end_session
 
 if TYPE_CHECKING:
     from tokenlab.core.profiles import Profile
@@ -63,6 +64,15 @@ class ConsoleActions:
         if profile is None:
             return
         s, bus = self.screen, Bus()
+        if flow in SESSION_FLOWS:  # revoke, sign out: the session's steps, not a token flow
+            held = s.result.api_token if s.result else None
+            s.flow_worker(
+                lambda: end_session(
+                    profile, held, action=flow, secrets=s.secrets, bus=bus, cache=s.cache
+                ),
+                bus,
+            )
+            return
         options = runs.flow_options(finish, s.inbox)
         s.flow_worker(
             lambda: runs.get_token(
@@ -152,11 +162,12 @@ class ConsoleActions:
         s.result = result
         token = result.api_token
         s.token_pane.show_result(result)
+        now = s.now()
         s.token_pane.show_report(
-            runs.offline_report(profile, token.access_token, "access"), "access"
+            runs.offline_report(profile, token.access_token, "access", now), "access"
         )
         if token.id_token:
-            s.token_pane.show_report(runs.offline_report(profile, token.id_token, "id"), "id")
+            s.token_pane.show_report(runs.offline_report(profile, token.id_token, "id", now), "id")
         s.header_bar.show_token(True, token.expires_at)
         s.app.notify("token issued: see the Token pane (3)", title=profile.name, markup=False)
 
@@ -190,7 +201,7 @@ class ConsoleActions:
 
                 report = check_token(decode_token(text))
             else:
-                report = runs.offline_report(profile, text, "pasted")
+                report = runs.offline_report(profile, text, "pasted", s.now())
         except TokenlabError as exc:
             self._error("token", exc)
             return

@@ -83,7 +83,14 @@ def token_text(token: TokenIssued) -> Text:
     return text
 
 
-def finished_text(ok: bool) -> Text:
+FINISHED = {  # what a run that went well did, by flow
+    "revoke": "finished: the tokens held were revoked",
+    "sign-out": "finished: the tokens held were revoked; open the address below to sign out",
+}
+
+
+def finished_text(ok: bool, flow: str = "") -> Text:
     if ok:
-        return Text("finished: a token was issued (the Token pane shows it)", style="green")
-    return Text("finished: no token", style="dim")
+        words = FINISHED.get(flow, "finished: a token was issued (the Token pane shows it)")
+        return Text(words, style="green")
+    return Text("finished: no token" if flow not in FINISHED else "finished", style="dim")

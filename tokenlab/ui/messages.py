@@ -154,3 +154,14 @@ class RunErrored(Message, bubble=False):
         super().__init__()
         self.pane = pane
         self.error = error
+
+
+class SessionEnded(Message, bubble=False):
+    """Revoke or sign out finished: what was revoked, and the end-session address (sign out)."""
+
+    def __init__(self, profile: Profile, action: str, revoked: tuple[str, ...], url: str) -> None:
+        super().__init__()
+        self.profile = profile
+        self.action = action  # "revoke" | "sign-out"
+        self.revoked = revoked  # "refresh token", "access token"
+        self.url = url  # sign out: the end-session address to open in the browser

@@ -1,8 +1,8 @@
 """Remedies rendered as this console's words: its panes and keys, never a CLI flag.
 
 The core says what to do (`Remedy`); the CLI says it as flags, the console as keys. Keys named
-here are the main screen's: 1 Authority, 2 Flow, 3 Token, 4 Probe, 5 Doctor, 6 Profiles (where
-e edits a profile, with its secret field), esc cancels. A pane's own keys are shown in the
+here are the main screen's: 1 Authority, 2 Flow (f chooses the flow, r runs it), 3 Token,
+4 Probe, 5 Doctor, 6 Profiles (where e edits a profile, with its secret field), esc cancels. A pane's own keys are shown in the
 footer when it has focus, so a step names the pane and what to do there (a test checks every
 kind is here and none names a flag).
 """
@@ -40,8 +40,14 @@ def _edit(r: Remedy, what: str) -> str:
 def _ways(r: Remedy) -> str:
     ways = tuple(r.get("ways", ("paste", "device")))
     if "device" in ways:
-        return "run it by device code in the Flow pane (2), on any device with a browser"
-    return "run it again in the Flow pane (2) and paste the redirect URL into its paste box"
+        return (
+            "run it by device code in the Flow pane (2): f until the flow is "
+            "'code, by device', then r, and sign in on any device with a browser"
+        )
+    return (
+        "run it again in the Flow pane (2) as 'code, by paste' (f to choose it, r to run), "
+        "then paste the redirect URL into its paste box (p)"
+    )
 
 
 def _store_secret(r: Remedy) -> str:

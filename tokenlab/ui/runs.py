@@ -110,8 +110,10 @@ async def get_token(
     return TokenReady(profile, result)
 
 
-def offline_report(profile: Profile, token: str, which: str) -> TokenReport:
-    """Every check that needs no network, with the profile's expectations."""
+def offline_report(
+    profile: Profile, token: str, which: str, now: float | None = None
+) -> TokenReport:
+    """Every check that needs no network, with the profile's expectations, at `now`."""
     from tokenlab.core.inspection.decode import decode_token
     from tokenlab.core.inspection.token_report import check_token
 
@@ -120,6 +122,7 @@ def offline_report(profile: Profile, token: str, which: str) -> TokenReport:
         expected_issuer=profile.authority,
         client_id=profile.client_id or None,
         token_kind="id" if which == "id" else "access",
+        now=now,
     )
 
 

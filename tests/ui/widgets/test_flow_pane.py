@@ -243,7 +243,8 @@ async def test_a_loopback_run_over_ssh_shows_the_port_forward_and_the_notices(
         assert shown.size.height >= 1 + math.ceil(len(action.url) / shown.size.width)
         assert not panel.expects_paste
         note = next(e for e in pane.entries() if e.startswith("note (flow):"))
-        assert "next: press v to sign in by device code" in words(note)
+        device = "run it by device code in the Flow pane (2): f until the flow is 'code, by device'"
+        assert f"next: {device}, then r" in words(note)
         await pilot.press("s", "y")
         await pilot.pause()
         copies = [(m.what, m.text) for m in posted.of(FlowPane.CopyRequested)]

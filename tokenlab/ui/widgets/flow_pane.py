@@ -89,6 +89,7 @@ class FlowPane(Vertical):
         self.now = now  # epoch seconds, for the user's deadline (fixed in snapshots)
         self.profile: Profile | None = None
         self.running = False
+        self.running_flow = ""  # the flow of the last run, for its outcome's words
         self.exchanges: list[HttpExchange] = []
 
     def compose(self) -> ComposeResult:
@@ -132,6 +133,7 @@ class FlowPane(Vertical):
 
     def run_started(self, event: FlowStarted) -> None:
         self.running = True
+        self.running_flow = event.flow
         self.exchanges.clear()
         self.query_one(DataTable).clear()
         self.query_one(UserActionPanel).clear()
@@ -168,7 +170,7 @@ class FlowPane(Vertical):
 
     def run_finished(self, ok: bool) -> None:
         self.query_one(UserActionPanel).clear()
-        self._log(flow_text.finished_text(ok), "-ok" if ok else "-done")
+        self._log(flow_text.finished_text(ok, self.running_flow), "-ok" if ok else "-done")
         self._stop()
 
     def entries(self) -> list[str]:

@@ -27,6 +27,7 @@ TITLE = {
     "open-url": "Sign in",
     "enter-code": "Enter this code",
     "paste-redirect": "Sign in, then paste the address the browser ends on",
+    "end-session": "Sign out in the browser",
 }
 
 

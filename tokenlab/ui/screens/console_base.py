@@ -1,0 +1,168 @@
+"""What every part of the main screen shares: its state, the panes by name, and the workers.
+
+The workers run the core, one exclusive group per pane, so a slow server never blocks a key;
+each posts what its run returned (or the run's error) back to the screen. The screen's message
+routing (run_routing.py), its answers to the panes' requests (pane_requests.py) and its shape
+(main.py) build on this.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import TabbedContent
+
+from tokenlab.core.authority import AuthorityCache
+from tokenlab.core.errors import TokenlabError
+from tokenlab.core.events import Bus
+from tokenlab.core.profiles import Profile, ProfileStore
+from tokenlab.core.secrets import SecretStore
+from tokenlab.core.token_set import FlowResult
+from tokenlab.ui import runs
+from tokenlab.ui.bridge import ConsoleBridge
+from tokenlab.ui.messages import RunErrored
+from tokenlab.ui.widgets.authority_pane import AuthorityPane
+from tokenlab.ui.widgets.doctor_pane import DoctorPane
+from tokenlab.ui.widgets.flow_pane import FlowPane
+from tokenlab.ui.widgets.header_bar import HeaderBar
+from tokenlab.ui.widgets.probe_pane import ProbePane
+from tokenlab.ui.widgets.token_pane import TokenPane
+
+if TYPE_CHECKING:
+    from tokenlab.core.doctor import DoctorRun
+    from tokenlab.ui.console_actions import ConsoleActions
+    from tokenlab.ui.profile_actions import ProfileActions
+
+RunBody = Callable[[], Awaitable[Message]]  # a run, started when its worker starts
+
+
+class ConsoleScreen(Screen[None]):
+    actions: ConsoleActions  # what the panes' requests do (made by the main screen)
+    profile_actions: ProfileActions
+
+    def __init__(
+        self,
+        *,
+        store: ProfileStore,
+        secrets: SecretStore,
+        bus: Bus,
+        title: str,
+        banner: str = "",
+    ) -> None:
+        super().__init__()
+        self.store = store
+        self.secrets = secrets
+        self.bus = bus  # the console's own: the secret store's notices
+        self.bridge = ConsoleBridge(self)
+        self.title_text = title
+        self.banner = banner
+        self.cache = AuthorityCache()
+        self.inbox = runs.PasteInbox()
+        self.profiles: list[Profile] = []
+        self.active: Profile | None = None
+        self.result: FlowResult | None = None  # the active profile's current token
+        self.previous_access = ""  # the access token before it, to compare with
+        self.pasted = ""  # the last token pasted into the Token pane
+        self.doctor_run: DoctorRun | None = None
+        self.flow_failure_shown = False  # the flow run's failure came on the bus: shown once
+        self.sidebar_toggled = False  # l: flips the sidebar from what the width gives
+        self._attachments = ExitStack()
+        self.ready = False
+
+    # --- the panes by name ------------------------------------------------------------------
+
+    def pane(self, name: str) -> Widget:
+        return self.query_one(f"#{name}-pane")
+
+    @property
+    def header_bar(self) -> HeaderBar:
+        return self.query_one(HeaderBar)
+
+    @property
+    def authority_pane(self) -> AuthorityPane:
+        return self.query_one(AuthorityPane)
+
+    @property
+    def flow_pane(self) -> FlowPane:
+        return self.query_one(FlowPane)
+
+    @property
+    def token_pane(self) -> TokenPane:
+        return self.query_one(TokenPane)
+
+    @property
+    def probe_pane(self) -> ProbePane:
+        return self.query_one(ProbePane)
+
+    @property
+    def doctor_pane(self) -> DoctorPane:
+        return self.query_one(DoctorPane)
+
+    def action_show_pane(self, name: str) -> None:
+        self.query_one(TabbedContent).active = f"tab-{name}"
+        self.focus_pane(name)
+
+    def focus_pane(self, name: str) -> None:
+        pane = self.pane(name)
+        for widget in (pane, *pane.query("*")):
+            if widget.focusable:
+                widget.focus()
+                return
+
+    def current_pane(self) -> str:
+        return (self.query_one(TabbedContent).active or "tab-flow").removeprefix("tab-")
+
+    # --- workers: one exclusive group per pane ----------------------------------------------
+
+    async def guarded(self, pane: str, body: RunBody) -> None:
+        """Await a run's body and post what it returned; its error goes to `pane`."""
+        try:
+            self.post_message(await body())
+        except TokenlabError as exc:
+            self.post_message(RunErrored(pane, exc))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug must not take the console down
+            bug = TokenlabError(
+                f"unexpected {type(exc).__name__}: {exc}",
+                "this is a bug in tokenlab; please report it",
+            )
+            self.post_message(RunErrored(pane, bug))
+
+    @work(exclusive=True, group="authority")
+    async def check_authority(self, profile: Profile) -> None:
+        self.authority_pane.show_checking()
+        cache = self.cache
+        await self.guarded(
+            "authority", lambda: runs.check_authority(profile, secrets=self.secrets, cache=cache)
+        )
+
+    @work(exclusive=True, group="flow")
+    async def flow_worker(self, body: RunBody, bus: Bus) -> None:
+        self.flow_failure_shown = False
+        with self.bridge.attached(bus):
+            await self.guarded("flow", body)
+
+    @work(exclusive=True, group="token")
+    async def token_worker(self, body: RunBody, bus: Bus) -> None:
+        with self.bridge.attached(bus):
+            await self.guarded("token", body)
+
+    @work(exclusive=True, group="probe")
+    async def probe_worker(self, body: RunBody, bus: Bus) -> None:
+        self.probe_pane.show_sending()
+        with self.bridge.attached(bus):
+            await self.guarded("probe", body)
+
+    @work(exclusive=True, group="doctor")
+    async def doctor_worker(self, body: RunBody, bus: Bus) -> None:
+        self.doctor_pane.start()
+        with self.bridge.attached(bus):
+            await self.guarded("doctor", body)
