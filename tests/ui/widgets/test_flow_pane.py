@@ -261,7 +261,8 @@ async def test_server_words_are_shown_as_plain_text() -> None:
         )
         await pilot.pause()
         (entry,) = pane.entries()
-        assert entry == "warning (flow): [b]bold?[/b] \\u001b[31mred"  # no markup, no escape
+        # no markup, no escape (the one inert rule)
+        assert entry == "warning (flow): [b]bold?[/b] \\x1b[31mred"
 
 
 def fixed_events() -> list[object]:
