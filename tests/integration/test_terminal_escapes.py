@@ -21,8 +21,8 @@ from tests.support.fault_server import (
     FaultServer,
     fault_server,
 )
-from tokenlab.core.events import FlowFailed, HttpExchange, Notice
-from tokenlab.ui import activity
+from tokenlab.core.events import FlowFailed, Notice, SubscriberFailed, UserActionRequired
+from tokenlab.ui import toasts
 
 pytestmark = pytest.mark.slow
 
@@ -124,27 +124,17 @@ def test_authority_shows_escapes_from_discovery_inert_and_json_round_trips(
     assert ESCAPES_C1 in parsed["token_endpoint_auth_methods_supported"]
 
 
-def test_the_console_activity_lines_are_inert() -> None:
+def test_the_console_toasts_are_inert() -> None:
     failed = FlowFailed(run_id="r", message=f"said {ESCAPES}", hint=ESCAPES_C1)
     notice = Notice(run_id="r", level="warning", message=ESCAPES_C1, hint=ESCAPES)
-    exchange = HttpExchange(
-        run_id="r",
-        method="GET",
-        url="http://x/" + ESCAPES,
-        request_headers=(),
-        request_body="",
-        status=None,
-        response_headers=(),
-        response_body="",
-        elapsed_ms=1.0,
-        error=ESCAPES_C1,
+    action = UserActionRequired(
+        run_id="r", action="enter-code", message=ESCAPES, user_code=ESCAPES_C1, url=ESCAPES
     )
-    lines = [
-        *activity.fitted(activity.failure_lines(failed), 80),
-        *activity.fitted(activity.notice_lines(notice), 80),
-        *activity.fitted(activity.exchange_lines(exchange, 1), 80),
-    ]
-    for line in lines:
-        assert_inert("console line", line)
-    for toast in (activity.failure_toast(failed), activity.notice_toast(notice)):
+    broken = SubscriberFailed(run_id="r", subscriber=ESCAPES, event_type="Notice", error=ESCAPES)
+    for toast in (
+        toasts.failure_toast(failed),
+        toasts.notice_toast(notice),
+        toasts.user_action_toast(action),
+        toasts.subscriber_toast(broken),
+    ):
         assert_inert("console toast", toast)

@@ -6,7 +6,7 @@ failures also become toasts. No pane reaches into another: they post up, this ca
 from __future__ import annotations
 
 from tokenlab.core.events import FlowFailed, Notice, UserActionRequired
-from tokenlab.ui import activity
+from tokenlab.ui import toasts
 from tokenlab.ui.messages import (
     AuthorityChecked,
     DoctorFinished,
@@ -38,7 +38,7 @@ SIGN_OUT_WORDS = "the identity service's session ends when you open this address
 class RunRouting(ConsoleScreen):
     def toast_failure(self, failure: FlowFailed) -> None:
         self.app.notify(
-            activity.failure_toast(failure),
+            toasts.failure_toast(failure),
             title="failed",
             severity="error",
             timeout=15,
@@ -57,7 +57,7 @@ class RunRouting(ConsoleScreen):
         self.flow_pane.show_user_action(message.event)
         self.action_show_pane("flow")
         self.app.notify(
-            activity.user_action_toast(message.event), title="your turn", timeout=30, markup=False
+            toasts.user_action_toast(message.event), title="your turn", timeout=30, markup=False
         )
 
     def on_notice_shown(self, message: NoticeShown) -> None:
@@ -67,7 +67,7 @@ class RunRouting(ConsoleScreen):
         if add_notice is not None:
             add_notice(notice)
         self.app.notify(
-            activity.notice_toast(notice),
+            toasts.notice_toast(notice),
             title=notice.topic or "note",
             severity="warning" if notice.level == "warning" else "information",
             timeout=10,
@@ -91,16 +91,14 @@ class RunRouting(ConsoleScreen):
         self.doctor_pane.add_step(message.event)
 
     def on_subscriber_broke(self, message: SubscriberBroke) -> None:
-        self.app.notify(
-            " ".join(activity.subscriber_lines(message.event)), severity="warning", markup=False
-        )
+        self.app.notify(toasts.subscriber_toast(message.event), severity="warning", markup=False)
 
     def on_other_event_arrived(self, message: OtherEventArrived) -> None:
         self.flow_pane.add_notice(
             Notice(
                 run_id=message.run_id,
                 level="info",
-                message=activity.other_event_lines(message.event)[0],
+                message=toasts.other_event_toast(message.event),
             )
         )
 
