@@ -68,3 +68,9 @@ def json_inert(dumped: str) -> str:
     written as JSON escapes. They can only occur inside strings, so the JSON stays valid and
     loads back to exactly the same values."""
     return _UNSAFE_JSON.sub(_json_escape, dumped)
+
+
+def inert_lines(text: str) -> str:
+    """tokenlab's own multi-line text (lines joined by `\\n`) with each line made inert as one
+    line: the line breaks it meant stay, anything else a server put in is shown, not obeyed."""
+    return "\n".join(inert_line(line) for line in text.split("\n"))

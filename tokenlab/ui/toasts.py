@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tokenlab.core.errors import Remedy
 from tokenlab.core.events import Event, FlowFailed, Notice, SubscriberFailed, UserActionRequired
-from tokenlab.core.terminal_text import inert_line
+from tokenlab.core.terminal_text import inert_line, inert_lines
 from tokenlab.ui.remedies import render_remedy
 
 
@@ -27,7 +27,7 @@ def hint_lines(hint: str, remedy: Remedy | None) -> list[str]:
 def user_action_toast(e: UserActionRequired) -> str:
     if e.user_code:
         return inert_line(f"enter the code {e.user_code} at {e.verification_uri or e.url}")
-    return inert_line(e.message)
+    return inert_lines(e.message)  # tokenlab's own words, a line each
 
 
 def notice_toast(e: Notice) -> str:

@@ -117,3 +117,21 @@ def test_snapshot_of_a_paste_wait_at_80x24(snap_compare: object) -> None:
         panel.show(action)
 
     assert snap_compare(PaneApp(panel), terminal_size=(80, 24), run_before=fill)  # type: ignore[operator]
+
+
+async def test_the_message_keeps_its_own_lines_and_shows_a_servers_breaks_inert() -> None:
+    panel = UserActionPanel()
+    async with PaneApp(panel).run_test(size=(80, 24)) as pilot:
+        panel.show(
+            UserActionRequired(
+                run_id="r",
+                action="open-url",
+                message="Sign in at this address.\nNo browser can open here.",
+                url="http://127.0.0.1:9/authorize?x=\x1b[2J",
+            )
+        )
+        await pilot.pause()
+        shown = panel.text()
+        assert "\\n" not in shown  # tokenlab's line break is a line break, not the letters \n
+        assert any(line.startswith("No browser can open here.") for line in shown.splitlines())
+        assert "\x1b" not in shown

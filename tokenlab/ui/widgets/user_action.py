@@ -21,6 +21,7 @@ from textual.widgets import Input, Static
 
 from tokenlab.core.events import UserActionRequired
 from tokenlab.core.inspection.claims import printable
+from tokenlab.core.terminal_text import inert_lines
 from tokenlab.ui.widgets.qr_code import QrCode
 
 TITLE = {
@@ -115,7 +116,7 @@ class UserActionPanel(Vertical):
         self.event = event
         code = event.action == "enter-code" and bool(event.user_code)
         self._set("#ua-title", Text(TITLE.get(event.action, "Your turn"), style="bold reverse"))
-        self._set("#ua-message", Text(printable(event.message)))
+        self._set("#ua-message", Text(inert_lines(event.message)))
         self._set("#ua-code", Text(spaced_code(event.user_code), style="bold") if code else None)
         self._set("#ua-url", self._url_text(event))
         self._set(
