@@ -165,3 +165,25 @@ class SessionEnded(Message, bubble=False):
         self.action = action  # "revoke" | "sign-out"
         self.revoked = revoked  # "refresh token", "access token"
         self.url = url  # sign out: the end-session address to open in the browser
+
+
+# -- what the panes ask of the screen -------------------------------------------------------------
+# Each pane names its own requests (nested classes: `FlowPane.CopyRequested`, ...), so a handler
+# says which pane asked; these bases hold what they carry, written once.
+
+
+class TextRequest(Message):
+    """A request that carries what the person typed or pasted."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class CopyRequest(Message):
+    """Copy `text` to the clipboard; `what` names it for the toast ("sign-in URL", ...)."""
+
+    def __init__(self, text: str, what: str) -> None:
+        super().__init__()
+        self.text = text
+        self.what = what

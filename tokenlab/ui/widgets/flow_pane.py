@@ -31,6 +31,7 @@ from tokenlab.core.events import (
 from tokenlab.core.profiles import Profile
 from tokenlab.ui import flow_text
 from tokenlab.ui.flow_choices import CHOICE, FLOW_CHOICES, FlowChoice, preset_choice
+from tokenlab.ui.messages import CopyRequest, TextRequest
 from tokenlab.ui.screens.exchange_detail import ExchangeDetailScreen
 from tokenlab.ui.widgets.busy_line import BusyLine
 from tokenlab.ui.widgets.user_action import UserActionPanel
@@ -63,20 +64,11 @@ class FlowPane(Vertical):
     class CancelRequested(Message):
         """Stop the run that is going on."""
 
-    class PasteSubmitted(Message):
+    class PasteSubmitted(TextRequest):
         """The redirect address (or code) the person pasted, for the waiting run."""
 
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    class CopyRequested(Message):
+    class CopyRequested(CopyRequest):
         """Copy `text` to the clipboard; `what` names it for the toast ("sign-in URL", ...)."""
-
-        def __init__(self, text: str, what: str) -> None:
-            super().__init__()
-            self.text = text
-            self.what = what
 
     def __init__(
         self,

@@ -27,6 +27,7 @@ from tokenlab.core.inspection.token_report import TokenReport, check_token
 from tokenlab.core.redact import mask
 from tokenlab.core.reference_tokens import TOKEN_TYPE as REFERENCE_TYPE
 from tokenlab.core.token_set import FlowResult, TokenSet
+from tokenlab.ui.messages import CopyRequest, TextRequest
 from tokenlab.ui.widgets.countdown import Countdown
 from tokenlab.ui.widgets.marks import error_content
 from tokenlab.ui.widgets.token_view import TokenView
@@ -78,16 +79,11 @@ class TokenPane(VerticalScroll):
     class CompareRequested(Message):
         pass
 
-    class CopyRequested(Message):
-        def __init__(self, text: str, what: str) -> None:
-            super().__init__()
-            self.text = text
-            self.what = what
+    class CopyRequested(CopyRequest):
+        """Copy `text`; `what` names it for the toast."""
 
-    class TokenPasted(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
+    class TokenPasted(TextRequest):
+        """What the person pasted."""
 
     def __init__(
         self,

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from tokenlab.core.events import UserActionRequired
 from tokenlab.core.inspection.claims import printable
 from tokenlab.core.terminal_text import inert_lines
+from tokenlab.ui.messages import TextRequest
 from tokenlab.ui.widgets.qr_code import QrCode
 
 TITLE = {
@@ -54,12 +54,8 @@ def _labelled(label: str, value: str) -> Text:
 class UserActionPanel(Vertical):
     """`show(event)` fills it from a `UserActionRequired`; `clear()` hides it."""
 
-    class PasteSubmitted(Message):
+    class PasteSubmitted(TextRequest):
         """Enter in the paste box: the pasted redirect address (or code)."""
-
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
 
     def __init__(
         self,
