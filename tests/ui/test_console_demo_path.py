@@ -150,6 +150,7 @@ async def test_the_web_app_by_paste_then_refresh_and_compare(sandbox: Sandbox) -
         await press_and_wait(pilot, "enter")
         (ready,) = heard.of(TokenReady)
         assert ready.result.flow == "auth-code" and ready.result.api_token.refresh_token
+        await asyncio.sleep(1.1)  # times have 1 s resolution: the new token's iat/exp must move
         await press_and_wait(pilot, "3", "f")  # refresh
         assert [m.result.flow for m in heard.of(TokenReady)] == ["auth-code", "refresh"]
         await press_and_wait(pilot, "equals_sign")

@@ -80,6 +80,7 @@ async def test_run_fills_the_token_pane_and_the_header_counts_down(sandbox: Sand
         await press_and_wait(pilot, "v")  # verify with the authority's keys
         (checked,) = heard.of(TokenChecked)
         assert checked.which == "access" and checked.report.verified and checked.report.ok
+        await asyncio.sleep(1.1)  # times have 1 s resolution: the new token's iat/exp must move
         await press_and_wait(pilot, "2", "r", "3", "equals_sign")  # a second token, compared
         assert len(heard.of(TokenReady)) == 2
         assert "Compared with the previous token" in pane_text(app, "token")
