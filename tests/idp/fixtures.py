@@ -51,6 +51,7 @@ class TestClient:
     scopes: tuple[str, ...]  # the client's allowed scopes
     grant_types: tuple[str, ...]
     redirect_uri: str | None = None  # hint; any http://127.0.0.1:{port}/callback is accepted
+    requires_kid: bool = False  # private_key_jwt: refused (empty 403) without a `kid`
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,10 @@ def _client_metadata(client: TestClient, public_jwk: dict[str, Any] | None) -> d
         metadata["client_secret"] = client.secret
     if public_jwk is not None:
         metadata["jwks"] = {"keys": [public_jwk]}
+    if client.requires_kid and public_jwk is not None:
+        # two keys, so the provider must pick by kid; the gateway refuses an assertion without one
+        metadata["jwks"] = {"keys": [_decoy_jwk(), public_jwk]}
+        metadata["require_kid"] = True
     if interactive:
         metadata["redirect_uris"] = [LOOPBACK_REDIRECT, "http://localhost/callback"]
         metadata["post_logout_redirect_uris"] = [POST_LOGOUT_REDIRECT]
@@ -188,6 +193,14 @@ def _client_metadata(client: TestClient, public_jwk: dict[str, Any] | None) -> d
             ["code", "code id_token"] if client.auth_method != "none" else ["code"]
         )
     return metadata
+
+
+def _decoy_jwk() -> dict[str, Any]:
+    """A second public key in a client's JWKS, whose private half nobody has."""
+    decoy = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk: dict[str, Any] = jwt.algorithms.RSAAlgorithm.to_jwk(decoy.public_key(), as_dict=True)
+    jwk.update(kid="decoy-" + secrets.token_hex(4), use="sig", alg="RS256")
+    return jwk
 
 
 def _make_clients() -> dict[str, TestClient]:
@@ -220,6 +233,15 @@ def _make_clients() -> dict[str, TestClient]:
             "private_key_jwt",
             api,
             ("client_credentials",),
+        ),
+        TestClient(  # behind a gateway that routes assertions by kid
+            "service_jwt_kid",
+            "com.test/service-jwt-kid",
+            None,
+            "private_key_jwt",
+            api,
+            ("client_credentials",),
+            requires_kid=True,
         ),
         TestClient(
             "web",

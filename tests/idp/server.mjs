@@ -91,7 +91,9 @@ const cfg = configPath ? JSON.parse(readFileSync(configPath, 'utf8')) : demoConf
 
 const HOST = '127.0.0.1'; // never listen beyond loopback
 const user = cfg.user;
-const clients = cfg.clients;
+// `require_kid` is ours, not client metadata: the provider would refuse an unknown property.
+const clients = cfg.clients.map(({ require_kid: _, ...metadata }) => metadata);
+const kidRequired = new Set(cfg.clients.filter((c) => c.require_kid).map((c) => c.client_id));
 const validReferenceTokens = new Map(
   (cfg.reference_tokens?.valid ?? []).map((t) => [t.token, t]),
 );
@@ -188,6 +190,41 @@ function usedAuthMethod(ctx) {
   }
   if (body.client_secret !== undefined) return 'client_secret_post';
   return 'none';
+}
+
+// What a client assertion's header and claims say about addressing (never its signature):
+// recorded so tests can see the kid and aud tokenlab sent.
+function assertionFacts(assertion) {
+  if (!assertion) return { assertion_kid: null, assertion_aud: null };
+  try {
+    const { kid } = jose.decodeProtectedHeader(assertion);
+    const { aud, sub } = jose.decodeJwt(assertion);
+    return { assertion_kid: kid ?? null, assertion_aud: aud ?? null, assertion_sub: sub ?? null };
+  } catch {
+    return { assertion_kid: null, assertion_aud: null };
+  }
+}
+
+// A client registered with `require_kid` sits behind a gateway that routes its assertions by
+// `kid` (as many providers pick the client's key by it): without one, an empty 403, which is how
+// such a refusal looks from outside. With a kid the provider picks the key from the client's
+// JWKS (two keys, so a wrong kid is refused as invalid_client).
+function refusesWithoutKid(req) {
+  const form = new URLSearchParams(typeof req.body === 'string' ? req.body : '');
+  const facts = assertionFacts(form.get('client_assertion'));
+  const clientId = form.get('client_id') || facts.assertion_sub;
+  if (!kidRequired.has(clientId) || !form.get('client_assertion') || facts.assertion_kid) return false;
+  tokenRequests.push({
+    time: new Date().toISOString(),
+    client_id: clientId,
+    grant_type: form.get('grant_type'),
+    auth_method: 'private_key_jwt',
+    status: 403,
+    error: null,
+    assertion_kid: null,
+    assertion_aud: facts.assertion_aud,
+  });
+  return true;
 }
 
 // --- server: listen first, so the issuer can carry the real port ------------------------------
@@ -378,6 +415,9 @@ function buildProvider(base) {
         auth_method: usedAuthMethod(ctx),
         status: ctx.status,
         error: ctx.body?.error ?? null,
+        ...(({ assertion_kid, assertion_aud }) => ({ assertion_kid, assertion_aud }))(
+          assertionFacts(body.client_assertion),
+        ),
       });
       if (tokenRequests.length > TOKEN_LOG_MAX) tokenRequests.shift();
     } else if (route === 'device_authorization' && ctx.status === 200 && ctx.body) {
@@ -405,7 +445,13 @@ async function route(provider, handleOidc, base, req, res) {
     if (req.method === 'POST' && pathname === '/id/connect/deviceauthorization') {
       await rewriteForm(req, keepOfflineAccess);
     }
-    if (req.method === 'POST' && pathname === '/id/connect/token') await rewriteForm(req, defaultClientScope);
+    if (req.method === 'POST' && pathname === '/id/connect/token') {
+      await rewriteForm(req, defaultClientScope);
+      if (refusesWithoutKid(req)) {
+        res.writeHead(403, { 'Content-Length': 0 }).end();
+        return undefined;
+      }
+    }
     req.originalUrl = `${url.pathname}${url.search}`;
     req.url = req.originalUrl.slice(3) || '/';
     return handleOidc(req, res);

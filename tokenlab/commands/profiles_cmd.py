@@ -11,6 +11,7 @@ from tokenlab.commands.arguments import timeout_arg
 from tokenlab.commands.context import CommandContext
 from tokenlab.core.errors import EXIT_FAILURE, ConfigFileError, ProfileError, UsageError
 from tokenlab.core.profiles import (
+    ASSERTION_AUDIENCES,
     AUTH_METHODS,
     SCENARIOS,
     Profile,
@@ -117,6 +118,16 @@ def _profile_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--key", help="private_key_jwt: PEM private key path")
     p.add_argument("--cert", help="private_key_jwt: certificate path (for x5t#S256)")
+    p.add_argument(
+        "--key-id",
+        metavar="KID",
+        help="private_key_jwt: the client assertion's kid (the key's id in the client's JWKS)",
+    )
+    p.add_argument(
+        "--assertion-audience",
+        choices=ASSERTION_AUDIENCES,
+        help="private_key_jwt: the assertion's aud (default token_endpoint; some providers want issuer)",
+    )
     p.add_argument("--timeout", type=timeout_arg, help="seconds per HTTP request (default 10)")
     p.add_argument(
         "--authorize-param",
@@ -177,6 +188,8 @@ def _apply_options(profile: Profile, args: argparse.Namespace) -> Profile:
         "redirect_uri": "redirect_uri",
         "loopback_port": "loopback_port",
         "audience": "audience",
+        "key_id": "key_id",
+        "assertion_audience": "assertion_audience",
         "timeout": "timeout",
         "description": "description",
         "insecure": "allow_insecure",

@@ -54,6 +54,8 @@ FIELD_FLAGS = {
     "auth_method": "--auth-method",
     "key_path": "--key",
     "cert_path": "--cert",
+    "key_id": "--key-id",
+    "assertion_audience": "--assertion-audience",
     "scopes": "--scope",
     "redirect_uri": "--redirect-uri",
     "loopback_port": "--loopback-port",

@@ -99,6 +99,9 @@ def explain(
     scopes: tuple[str, ...],
     public_client: bool,
     speaker: str = "the token endpoint",
+    client_auth: str = "",
+    key_id: str = "",
+    assertion_audience: str = "",
 ) -> TokenEndpointError:
     """The OAuth error in the platform's terms: what it means here and what to check first.
 
@@ -114,6 +117,9 @@ def explain(
         scopes=scopes,
         public_client=public_client,
         speaker=speaker,
+        client_auth=client_auth,
+        key_id=key_id,
+        assertion_audience=assertion_audience,
     )
     from tokenlab.core.causes.table import rank  # lazy: only a refusal needs the table
 

@@ -17,6 +17,8 @@ FIELD_WORDS = {  # a profile field as the profile shows it
     "client_id": "client ID",
     "key_path": "private key file",
     "cert_path": "certificate file",
+    "key_id": "key id (kid)",
+    "assertion_audience": "assertion audience",
     "auth_method": "auth method",
     "ca_bundle": "CA bundle",
     "probe_headers": "probe headers",

@@ -40,6 +40,9 @@ class TokenEndpointEvidence:
     scopes: tuple[str, ...] = ()  # the scopes the profile asks for
     public_client: bool = False
     speaker: str = "the token endpoint"
+    client_auth: str = ""  # how the client authenticated ("private_key_jwt", ...), "" for none sent
+    key_id: str = ""  # private_key_jwt: the assertion's kid, "" when it carried none
+    assertion_audience: str = ""  # private_key_jwt: "token_endpoint" or "issuer"
 
     @property
     def interactive(self) -> bool:

@@ -119,6 +119,23 @@ def _new_token(e: Evidence, v: Values) -> Remedy:
     return remedy(RemedyKind.GET_NEW_TOKEN, profile=v.get("profile", ""))
 
 
+def _assertion_values(e: Evidence) -> Values:
+    """What the refused client assertion carried: its kid and its audience."""
+    te = _te(e)
+    kid = f"kid {te.key_id!r}" if te.key_id else "no kid"
+    aud = "the issuer" if te.assertion_audience == "issuer" else "the token endpoint"
+    other = "the token endpoint" if te.assertion_audience == "issuer" else "the issuer"
+    return {"kid": kid, "aud": aud, "other_aud": other}
+
+
+def _set_key_id(e: Evidence, v: Values) -> Remedy:
+    field = "assertion_audience" if _te(e).key_id else "key_id"
+    example = "issuer" if _te(e).key_id else "KID"
+    return remedy(
+        RemedyKind.SET_PROFILE_FIELD, profile=v.get("profile", ""), field=field, example=example
+    )
+
+
 def _sign_in(e: Evidence, v: Values) -> Remedy:
     return remedy(RemedyKind.SIGN_IN_FIRST, profile=v.get("profile", ""))
 
@@ -151,6 +168,16 @@ MEANINGS: dict[str, Meaning] = {
         "{app} is Public: it must send no secret; remove the secret or make it Confidential. "
         + INVALID_CLIENT_FIX,
         _fix_app("ClientType", "Confidential"),
+    ),
+    "client-assertion-refused": Meaning(
+        "{App}'s client assertion (private_key_jwt) was refused",
+        "the usual suspects, in order: the key id (it carried {kid}; a provider that picks the "
+        "client's key by kid refuses an assertion without the right one); the audience (aud was "
+        "{aud}; some providers want {other_aud}); the algorithm (RS256 for an RSA key, ES256 for "
+        "P-256: the client's registered key must allow it); the clock (iat and exp come from this "
+        "machine's clock and the assertion lives 60 s: a skew beyond that makes it expired or not "
+        "yet valid); and that the public key registered for {app} matches the private key",
+        _set_key_id,
     ),
     "invalid-client": Meaning(
         "{App} is unknown or disabled, or its secret is wrong",
@@ -282,6 +309,15 @@ def _not_oauth(e: Evidence) -> bool:
     return te is not None and te.answer_kind in ("text", "json") and not te.error
 
 
+def _assertion_refused(e: Evidence) -> bool:
+    """A private_key_jwt client refused: invalid_client, or an empty 401/403 (a provider or its
+    gateway that will not say why an assertion failed)."""
+    te = e.token_endpoint
+    if te is None or te.client_auth != "private_key_jwt" or te.public_client:
+        return False
+    return te.error == "invalid_client" or (te.answer_kind == "empty" and te.status in (401, 403))
+
+
 def _unknown_error(e: Evidence) -> bool:
     te = e.token_endpoint
     return te is not None and bool(te.error) and te.error not in KNOWN
@@ -298,7 +334,12 @@ KNOWN = (
 # Exclusive by construction: one refusal gets one meaning.
 RULES: tuple[Rule, ...] = (
     _rule("token-endpoint-html", _kind("html"), values=_not_oauth_values),
-    _rule("token-endpoint-empty", _kind("empty"), values=_not_oauth_values),
+    _rule("client-assertion-refused", _assertion_refused, SPECIFIC, _assertion_values),
+    _rule(
+        "token-endpoint-empty",
+        all_of(_kind("empty"), not_(_assertion_refused)),
+        values=_not_oauth_values,
+    ),
     _rule("token-endpoint-not-oauth", _not_oauth, values=_not_oauth_values),
     _rule(
         "public-client-no-service-access",
@@ -310,7 +351,10 @@ RULES: tuple[Rule, ...] = (
         all_of(_error("invalid_client"), _public, _interactive),
         SPECIFIC,
     ),
-    _rule("invalid-client", all_of(_error("invalid_client"), not_(_public))),
+    _rule(
+        "invalid-client",
+        all_of(_error("invalid_client"), not_(_public), not_(_assertion_refused)),
+    ),
     _rule("unauthorized-client", all_of(_error("unauthorized_client"), _interactive)),
     _rule("no-service-access", all_of(_error("unauthorized_client"), not_(_interactive))),
     _rule("legacy-scope", _is_scope(LEGACY_SCOPES), SPECIFIC, _scope_values),

@@ -106,6 +106,8 @@ def load_signing_key(ctx: FlowContext) -> tuple[Any, str, dict[str, str]]:
                 "give the path of a PEM certificate",
             ) from None
         header["x5t#S256"] = _b64url(cert.fingerprint(hashes.SHA256()))
+    if p.key_id:  # with a certificate too: a provider may pick the key by either
+        header["kid"] = p.key_id
     return key, alg, header
 
 
@@ -127,10 +129,20 @@ def client_assertion(ctx: FlowContext, audience: str) -> str:
     return jwt.encode(claims, key, algorithm=alg, headers=header or None)
 
 
+def assertion_audience(ctx: FlowContext, endpoint: str, issuer: str) -> str:
+    """The client assertion's `aud`: the endpoint it is sent to (RFC 7523, the default) or the
+    issuer, as the profile chooses."""
+    return issuer if ctx.profile.assertion_audience == "issuer" and issuer else endpoint
+
+
 def authenticate(
-    ctx: FlowContext, form: dict[str, str], headers: dict[str, str], endpoint: str
+    ctx: FlowContext,
+    form: dict[str, str],
+    headers: dict[str, str],
+    endpoint: str,
+    issuer: str = "",
 ) -> None:
-    """Add the profile's client authentication to a request to `endpoint`."""
+    """Add the profile's client authentication to a request to `endpoint` of `issuer`."""
     p = ctx.profile
     method = p.auth_method
     if method == "none":
@@ -146,7 +158,7 @@ def authenticate(
     elif method == "private_key_jwt":
         form["client_id"] = p.client_id
         form["client_assertion_type"] = ASSERTION_TYPE
-        assertion = client_assertion(ctx, endpoint)
+        assertion = client_assertion(ctx, assertion_audience(ctx, endpoint, issuer))
         ctx.secrets.redactor.add_known(assertion)
         form["client_assertion"] = assertion
 
@@ -194,9 +206,10 @@ async def post_form(
     headers = {"Accept": "application/json"}
     form = dict(form)
     sends = credentials_in(form, auth_method=ctx.profile.auth_method if authenticate_client else "")
-    refuse_cleartext(endpoint, sends, profile=ctx.profile, discovery=await ctx.discovery())
+    discovery = await ctx.discovery()
+    refuse_cleartext(endpoint, sends, profile=ctx.profile, discovery=discovery)
     if authenticate_client:
-        authenticate(ctx, form, headers, endpoint)
+        authenticate(ctx, form, headers, endpoint, discovery.issuer)
     response = await ctx.client.post(endpoint, data=form, headers=headers)
     ctype = response.headers.get("content-type", "")
     body = _json_or_none(ctx, endpoint, response.status_code, response.content)
@@ -213,6 +226,9 @@ async def post_form(
             client_id=ctx.profile.client_id,
             scopes=ctx.profile.scopes,
             public_client=ctx.profile.is_public_client,
+            client_auth=ctx.profile.auth_method if authenticate_client else "",
+            key_id=ctx.profile.key_id,
+            assertion_audience=ctx.profile.assertion_audience,
         ),
     )
 

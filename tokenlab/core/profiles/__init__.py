@@ -7,6 +7,7 @@ overwrites a file it could not read.
 """
 
 from tokenlab.core.profiles.model import (
+    ASSERTION_AUDIENCES,
     AUTH_METHODS,
     DEFAULT_AUTH_METHOD,
     DEFAULT_SCOPES,
@@ -29,6 +30,7 @@ from tokenlab.core.profiles.toml_io import from_toml, to_toml
 from tokenlab.core.profiles.validation import METHODS, check_name, validate
 
 __all__ = [
+    "ASSERTION_AUDIENCES",
     "AUTH_METHODS",
     "DEFAULT_AUTH_METHOD",
     "DEFAULT_SCOPES",

@@ -19,6 +19,10 @@ Scenario = Literal["web-app", "spa", "web-portal", "service-app", "automation"]
 AuthMethod = Literal["none", "client_secret_basic", "client_secret_post", "private_key_jwt"]
 SCENARIOS: tuple[str, ...] = get_args(Scenario)
 AUTH_METHODS: tuple[str, ...] = get_args(AuthMethod)
+# Who a client assertion is addressed to (its `aud`): RFC 7523 says the token endpoint, OIDC Core
+# allows the issuer too; providers differ in which they accept.
+AssertionAudience = Literal["token_endpoint", "issuer"]
+ASSERTION_AUDIENCES: tuple[str, ...] = get_args(AssertionAudience)
 
 # What each scenario does by default (platform-identity.md, "The scenarios").
 DEFAULT_AUTH_METHOD: dict[str, AuthMethod] = {
@@ -63,6 +67,8 @@ class Profile:
     auth_method: AuthMethod = "client_secret_basic"
     key_path: str = ""  # private_key_jwt: PEM private key
     cert_path: str = ""  # private_key_jwt: optional certificate, for x5t#S256
+    key_id: str = ""  # private_key_jwt: the assertion's `kid` (providers that pick keys by it)
+    assertion_audience: AssertionAudience = "token_endpoint"  # private_key_jwt: the `aud`
     scopes: tuple[str, ...] = ()
     redirect_uri: str = ""
     loopback_port: int = 0  # 0: any free port
@@ -144,6 +150,8 @@ FIELDS: tuple[ProfileField, ...] = (
     ProfileField("auth_method", "str", "client auth method", always_written=True),
     ProfileField("key_path", "str", "private key"),
     ProfileField("cert_path", "str", "certificate"),
+    ProfileField("key_id", "str", "key id"),
+    ProfileField("assertion_audience", "str", "assertion audience"),
     ProfileField("scopes", "words", "scopes", always_written=True),
     ProfileField("redirect_uri", "url", "redirect URI"),
     ProfileField("loopback_port", "int", "loopback port"),

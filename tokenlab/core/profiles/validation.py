@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tokenlab.core.errors import ProfileError, RemedyKind, UsageError, remedy
-from tokenlab.core.profiles.model import AUTH_METHODS, FIELDS, SCENARIOS, Profile, value_at
+from tokenlab.core.profiles.model import (
+    ASSERTION_AUDIENCES,
+    AUTH_METHODS,
+    FIELDS,
+    SCENARIOS,
+    Profile,
+    value_at,
+)
 from tokenlab.core.profiles.url_credentials import url_credentials
 from tokenlab.core.timeouts import seconds_hint, seconds_problem
 from tokenlab.core.urls import check_url
@@ -82,6 +89,20 @@ RULES: tuple[Rule, ...] = (
         lambda p: "private_key_jwt needs a private key",
         "give the path of a PEM private key",
         example="PATH",
+    ),
+    Rule(
+        "assertion_audience",
+        lambda p: p.assertion_audience not in ASSERTION_AUDIENCES,
+        lambda p: f"unknown assertion audience {p.assertion_audience!r}",
+        f"use one of: {', '.join(ASSERTION_AUDIENCES)}",
+        example="issuer",
+    ),
+    Rule(
+        "key_id",
+        lambda p: any(c.isspace() or not c.isprintable() for c in p.key_id),
+        lambda p: "the key id has spaces or control characters",
+        "give the `kid` of the client's key exactly as its JWKS lists it",
+        example="KID",
     ),
     Rule(
         "loopback_port",

@@ -131,6 +131,8 @@ class ProfilesPane(Widget):
             for key, value in profile_summary(profile).items():
                 if key.endswith("_derived") or value in ("", None, [], {}):
                     continue
+                if key == "assertion_audience" and profile.auth_method != "private_key_jwt":
+                    continue  # a default that only a client assertion uses
                 if isinstance(value, dict):
                     value = ", ".join(f"{k}={v}" for k, v in value.items())
                 elif isinstance(value, list):
