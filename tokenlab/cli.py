@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
 from tokenlab import __version__
+from tokenlab.commands.color import COLOR_CHOICES
 from tokenlab.commands.context import CommandContext
 from tokenlab.core.errors import EXIT_FAILURE, TokenlabError, UsageError
 
@@ -61,10 +62,47 @@ def _parser_with(modules: Sequence[str]) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tokenlab {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    _add_color(parser, "auto")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in modules:
         importlib.import_module(f"tokenlab.commands.{name}").add_parser(sub)
+    _color_everywhere(parser)
     return parser
+
+
+# `--color` is global and goes before or after the command word (`tokenlab --color never
+# decode T` and `tokenlab decode T --color never`): every command's parser takes it too.
+def _add_color(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument(
+        "--color",
+        choices=COLOR_CHOICES,
+        default=default,
+        help="colour: auto (default: only on a terminal, never with NO_COLOR set), always, never",
+    )
+
+
+def _color_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Give every (sub)command parser `--color`; SUPPRESS keeps one given earlier."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if "--color" not in child._option_string_actions:
+                    _add_color(child, argparse.SUPPRESS)
+                _color_everywhere(child)
+
+
+def _global_options_dropped(argv: Sequence[str]) -> list[str]:
+    """`argv` without the global options (--debug, --color X), to find the command word."""
+    words: list[str] = []
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--color":
+            skip = True
+        elif a != "--debug" and not a.startswith("--color="):
+            words.append(a)
+    return words
 
 
 def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
@@ -72,7 +110,7 @@ def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
 
     A known command word loads only its module; no arguments at all (the console) need no
     command; anything else (--help, --version, an unknown word) gets the whole parser."""
-    words = [a for a in argv if a != "--debug"]
+    words = _global_options_dropped(argv)
     if not words:
         return _parser_with(())
     if words[0] in MODULE_OF_COMMAND:
@@ -94,6 +132,7 @@ def main(
     try:
         arguments = sys.argv[1:] if argv is None else list(argv)
         args = parser_for(arguments).parse_args(arguments)
+        ctx.color = getattr(args, "color", "auto")
         if args.command is None:
             from tokenlab.ui.launch import run_console  # the only road to Textual
 

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from tokenlab.core.authority import AuthorityReport
 
 
+# A finding's level -> its colour role (commands/color.py); "info" stays plain.
+LEVEL_ROLE = {"ok": "ok", "warning": "warning", "error": "bad"}
+
+
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "authority",
@@ -94,7 +98,8 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     ctx.out(f"clock skew {skew}")
     for f in report.findings:
         hint = hint_with_remedy(f.hint, f.remedy)
-        ctx.out(f"{f.level.upper():<8} {f.message}" + (f"\n         hint: {hint}" if hint else ""))
+        text = f.message + (f"\n         hint: {hint}" if hint else "")
+        ctx.out_marked(f"{f.level.upper():<8}", LEVEL_ROLE.get(f.level, ""), f" {text}")
     ctx.out(verdict(report))
     return 0 if report.ok else 1
 

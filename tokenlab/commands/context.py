@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO
 
+from tokenlab.commands.color import paint, wants_color
 from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.errors import Remedy
 from tokenlab.core.events import Bus, Notice
@@ -50,6 +53,8 @@ class CommandContext:
     stdout: TextIO
     stderr: TextIO
     bus: Bus = field(default_factory=Bus)
+    color: str = "auto"  # --color: auto | always | never (see commands/color.py)
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
 
     def __post_init__(self) -> None:
         # Notices (e.g. "no keyring, falling back") go to stderr once, whatever the command.
@@ -67,27 +72,44 @@ class CommandContext:
 
         return SecretStore(bus=self.bus, run_id="cli")
 
+    def colors(self, stream: TextIO) -> bool:
+        """The one decision: does text written to `stream` get colour?"""
+        return wants_color(self.color, stream, self.environ)
+
+    def paint(self, text: str, role: str, stream: TextIO | None = None) -> str:
+        """`text` in the colour of `role` ("error", "warning", "hint", "ok", "bad") when
+        `stream` (stdout by default) gets colour; server text must be made inert first."""
+        return paint(text, role, self.colors(self.stdout if stream is None else stream))
+
     # Every line below is made inert (core/terminal_text.py) on its way out: the final guard
     # for server-written text, whichever road it took.
 
     def out(self, text: str = "") -> None:
         self.stdout.write(inert(text) + "\n")
 
+    def out_marked(self, mark: str, role: str, text: str) -> None:
+        """A line that starts with a status mark ("ERROR", "WARN") coloured by `role`; the rest
+        is made inert as `out` does."""
+        self.stdout.write(f"{self.paint(mark, role)}{inert(text)}\n")
+
     def json(self, value: Any) -> None:
         # finite numbers and escaped surrogates first, then the controls a terminal would obey
         self.stdout.write(json_inert(json_text(value)) + "\n")
 
     def error(self, message: str, hint: str = "", remedy: Remedy | None = None) -> None:
-        self.stderr.write(f"tokenlab: error: {self._scrubbed(message)}\n")
-        hint = hint_with_remedy(hint, remedy)
-        if hint:
-            self.stderr.write(f"hint: {self._scrubbed(hint)}\n")
+        self._diagnostic("error", message, hint, remedy)
 
     def warn(self, message: str, hint: str = "", remedy: Remedy | None = None) -> None:
-        self.stderr.write(f"tokenlab: warning: {self._scrubbed(message)}\n")
+        self._diagnostic("warning", message, hint, remedy)
+
+    def _diagnostic(self, role: str, message: str, hint: str, remedy: Remedy | None) -> None:
+        label = self.paint(f"{role}:", role, self.stderr)
+        self.stderr.write(f"tokenlab: {label} {self._scrubbed(message)}\n")
         hint = hint_with_remedy(hint, remedy)
         if hint:
-            self.stderr.write(f"hint: {self._scrubbed(hint)}\n")
+            self.stderr.write(
+                f"{self.paint('hint:', 'hint', self.stderr)} {self._scrubbed(hint)}\n"
+            )
 
     def _scrubbed(self, text: str) -> str:
         """On one line, masked (a URL's user:password, a secret a server echoed), inert. The
@@ -101,4 +123,5 @@ class CommandContext:
             return
         self.stderr.write(f"tokenlab: {inert(notice.message)}\n")
         if notice.remedy is not None:  # an info with a step (finish the sign-in another way)
-            self.stderr.write(f"hint: {inert(hint_with_remedy(notice.hint, notice.remedy))}\n")
+            hint = inert(hint_with_remedy(notice.hint, notice.remedy))
+            self.stderr.write(f"{self.paint('hint:', 'hint', self.stderr)} {hint}\n")
