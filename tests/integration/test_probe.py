@@ -479,6 +479,12 @@ def test_cli_probe_given_token_from_stdin(tokenlab: Any, demo_profiles: None) ->
     ok = tokenlab("probe", "-p", "demo-automation", "--token", DEMO_REFERENCE_TOKEN)
     assert ok.code == 0 and "sent as Authorization" in ok.out
     no_whole_token(ok, DEMO_REFERENCE_TOKEN)
+    header = tokenlab(  # pasted as its whole header line: the header name and scheme go
+        "probe", "-p", "demo-automation", "--token", "-",
+        stdin=f"Authorization: Bearer {DEMO_REFERENCE_TOKEN}\n",
+    )  # fmt: skip
+    assert header.code == 0 and "sent as Authorization" in header.out, header.both
+    no_whole_token(header, DEMO_REFERENCE_TOKEN)
 
 
 def test_cli_probe_failures_exit_1_with_the_verdict(tokenlab: Any, demo_profiles: None) -> None:

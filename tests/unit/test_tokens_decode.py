@@ -163,7 +163,7 @@ GARBAGE = [
     ("enrt_bad$token", "starts like a platform reference token"),
     ("tok\u00e9n.e30.e30", "U+00E9"),
     ("e30.eyJleHAiOk5hTn0.", "not JSON"),  # {"exp":NaN}
-    ("x" * 70000, "too long"),
+    ("x" * (4 * 1024 * 1024 + 1), "too long"),
     (
         "e30." + base64.urlsafe_b64encode(b'{"x":' + b"[" * 600 + b"]" * 600 + b"}").decode() + ".",
         "nests",

@@ -97,10 +97,16 @@ def _check_args(args: argparse.Namespace) -> None:
 def _read_token(args: argparse.Namespace, ctx: CommandContext) -> str | None:
     if args.token is None:
         return None
-    value: str = ctx.stdin.read() if args.token == "-" else args.token
-    value = value.strip()
-    if value.lower().startswith("bearer "):  # pasted with its scheme: forgive it
-        value = value[7:].strip()
+    from tokenlab.core.inspection.decode import MAX_TOKEN_CHARS, without_prefix
+
+    value: str = ctx.stdin.read(MAX_TOKEN_CHARS + 1) if args.token == "-" else args.token
+    if len(value) > MAX_TOKEN_CHARS:
+        raise UsageError(
+            f"the token on stdin is more than {MAX_TOKEN_CHARS} characters (4 MiB): too long",
+            "give the token only, not a file or a whole HTTP exchange",
+        )
+    # pasted with its scheme or header name (`Authorization: Bearer ...`): forgive it
+    value = without_prefix(value)
     if not value:
         raise UsageError(
             "the token is empty", "give --token TOKEN, or pipe it with --token - (stdin)"

@@ -16,7 +16,10 @@ from tokenlab.core.errors import UsageError
 from tokenlab.core.json_text import JsonTextError, read_json
 from tokenlab.core.redact import mask
 
-MAX_TOKEN_CHARS = 64 * 1024  # real tokens are a few KiB; more is a pasted file, not a token
+# Real tokens are a few KiB, but one with every group of a big directory in its claims reaches
+# hundreds: up to 4 MiB is read (through stdin: an argument is capped by the OS at 128 KiB);
+# more is a file or a whole HTTP exchange, not a token.
+MAX_TOKEN_CHARS = 4 * 1024 * 1024
 MAX_JSON_DEPTH = 32  # real claims nest 2-3 levels; deeper only exhausts recursive readers
 
 TokenKind = Literal["jwt", "jwe", "reference", "opaque"]
@@ -61,15 +64,21 @@ class DecodedToken:
         return alg if isinstance(alg, str) else ""
 
 
+def without_prefix(text: str) -> str:
+    """The token as pasted without quotes, a `Bearer ` scheme or a header name before it
+    (`Authorization: Bearer ...`, `X-Api-Key: ...`)."""
+    token = text.strip().strip("'\"").strip()
+    return _PREFIX.sub("", token, count=1).strip().strip("'\"")
+
+
 def _clean(text: str) -> str:
     """The token inside what was pasted: no whitespace, quotes, `Bearer ` or header name."""
     if len(text) > MAX_TOKEN_CHARS:
         raise TokenFormatError(
-            f"the input is {len(text)} characters long: too long for a token",
+            f"the input is more than {MAX_TOKEN_CHARS} characters (4 MiB): too long for a token",
             "give the token only, not a file or a whole HTTP exchange",
         )
-    token = text.strip().strip("'\"").strip()
-    token = _PREFIX.sub("", token, count=1).strip().strip("'\"")
+    token = without_prefix(text)
     if "\n" in token or "\r" in token:  # a terminal wraps long tokens over lines
         token = _LINE_BREAK.sub("", token)
     if not token:
