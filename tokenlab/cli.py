@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
@@ -27,6 +28,7 @@ COMMAND_MODULES = (
     "probe_cmd",
     "doctor_cmd",
     "demo_cmd",
+    "completion_cmd",
 )
 MODULE_OF_COMMAND = {
     "profiles": "profiles_cmd",
@@ -38,6 +40,7 @@ MODULE_OF_COMMAND = {
     "doctor": "doctor_cmd",
     "sandbox": "demo_cmd",
     "demo": "demo_cmd",
+    "completion": "completion_cmd",
 }
 
 
@@ -91,7 +94,7 @@ def _color_everywhere(parser: argparse.ArgumentParser) -> None:
                 _color_everywhere(child)
 
 
-def _global_options_dropped(argv: Sequence[str]) -> list[str]:
+def command_words(argv: Sequence[str]) -> list[str]:
     """`argv` without the global options (--debug, --color X), to find the command word."""
     words: list[str] = []
     skip = False
@@ -110,7 +113,7 @@ def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
 
     A known command word loads only its module; no arguments at all (the console) need no
     command; anything else (--help, --version, an unknown word) gets the whole parser."""
-    words = _global_options_dropped(argv)
+    words = command_words(argv)
     if not words:
         return _parser_with(())
     if words[0] in MODULE_OF_COMMAND:
@@ -157,4 +160,8 @@ def main(
 
 
 def entry() -> None:
+    if "_ARGCOMPLETE" in os.environ:  # a shell asks for completions (commands/completion_cmd.py)
+        from tokenlab.commands.completion_cmd import complete
+
+        complete()
     sys.exit(main())
