@@ -108,7 +108,9 @@ def test_demo_print_profiles_creates_every_demo_profile(cli: object, sandbox: Sa
     assert by_name["demo-service-app"]["uses_public_demo_values"] is True
     # refreshing for another port rewrites them (no duplicates, nothing lost)
     r = cli("demo", "--port", "9", "--print-profiles", "--json")  # type: ignore[operator]
-    assert r.code == 0 and {p["instance"] for p in json.loads(r.out)} == {"http://127.0.0.1:9"}
+    printed = json.loads(r.out)
+    assert r.code == 0 and printed["schema"] == "tokenlab.demo/1"
+    assert {p["instance"] for p in printed["profiles"]} == {"http://127.0.0.1:9"}
     r = cli("demo", "--print-profiles")  # type: ignore[operator]
     assert r.code == 2 and "--port" in r.err
 

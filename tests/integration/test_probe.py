@@ -554,7 +554,12 @@ def test_cli_probe_flow_failure_as_json(tokenlab: Any, demo_profiles: None) -> N
     run = tokenlab("probe", "-p", "demo-disabled", "--json")
     assert run.code == 1
     data = json.loads(run.out)
-    assert data == {"ok": False, "stage": "token", "error": data["error"]}
+    assert data == {
+        "schema": "tokenlab.probe/1",
+        "ok": False,
+        "stage": "token",
+        "error": data["error"],
+    }
     assert data["error"]["error"] == "invalid_client"
 
 

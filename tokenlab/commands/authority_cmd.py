@@ -70,7 +70,7 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     report = masked_authority(asyncio.run(_inspect(args, ctx)), one_line=not args.json)
     if args.json:
-        ctx.json(report.to_json())
+        ctx.json(report.to_json(), schema="authority")
         return 0 if report.ok else 1
     d = report.to_json()
     ctx.out(f"authority  {report.authority}  ({report.kind}; {report.found_via})")

@@ -92,7 +92,13 @@ class CommandContext:
         is made inert as `out` does."""
         self.stdout.write(f"{self.paint(mark, role)}{inert(text)}\n")
 
-    def json(self, value: Any) -> None:
+    def json(self, value: Any, *, schema: str = "") -> None:
+        """`value` as JSON on stdout; `schema` names the output (commands/json_output.py),
+        which puts its versioned marker first and an ISO twin beside every time."""
+        if schema:
+            from tokenlab.commands.json_output import shaped
+
+            value = shaped(schema, value)
         # finite numbers and escaped surrogates first, then the controls a terminal would obey
         self.stdout.write(json_inert(json_text(value)) + "\n")
 

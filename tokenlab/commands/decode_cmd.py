@@ -125,7 +125,10 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
         other = decode_token(args.compare) if args.compare else None
     except UsageError as exc:
         if args.json:  # scripts read stdout: say why there is no report (never the input itself)
-            ctx.json({"ok": False, "error": {"message": exc.message, "hint": exc.hint}})
+            ctx.json(
+                {"ok": False, "error": {"message": exc.message, "hint": exc.hint}},
+                schema="decode",
+            )
         raise
     profile = ctx.profiles.load(args.profile) if args.profile else None
     want = Expectations(args, profile)
@@ -164,7 +167,7 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
                     redactor.json_value(d.to_json()) for d in compare_tokens(decoded, other)
                 ],
             }
-        ctx.json(data)
+        ctx.json(data, schema="decode")
     else:
         for line in render(report):
             ctx.out(redactor.text(printable(line)))

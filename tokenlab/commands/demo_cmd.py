@@ -99,7 +99,7 @@ def _demo(args: argparse.Namespace, ctx: CommandContext) -> int:
             )
         profiles = write_demo_profiles(ctx.profiles, f"http://127.0.0.1:{args.port}")
         if args.json:
-            ctx.json([profile_summary(p) for p in profiles])
+            ctx.json({"profiles": [profile_summary(p) for p in profiles]}, schema="demo")
         else:
             width = max(len(p.name) for p in profiles)
             for p in profiles:

@@ -72,7 +72,7 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
         write_private_file(Path(args.report).expanduser(), text)
         ctx.stderr.write(f"report written to {args.report}\n")
     if args.json:
-        ctx.json(doc)
+        ctx.json(doc, schema="doctor")
     else:
         for line in checklist_lines(run, hint_with_remedy, ctx.secrets.redactor):
             ctx.out(line)

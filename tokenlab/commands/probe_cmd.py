@@ -183,7 +183,7 @@ async def _probe(args: argparse.Namespace, ctx: CommandContext, profile: Profile
                     "remedy": exc.remedy.to_json() if exc.remedy else None,
                 }
             )
-            ctx.json({"ok": False, "stage": "token", "error": error})
+            ctx.json({"ok": False, "stage": "token", "error": error}, schema="probe")
         raise
     overrides: dict[str, Any] = {
         "header": args.header,
@@ -203,13 +203,13 @@ async def _probe(args: argparse.Namespace, ctx: CommandContext, profile: Profile
                 client, profile, token, n=args.repeat, max_seconds=args.max_seconds, **overrides
             )
             if args.json:
-                ctx.json({"token": source, **repeated.to_json()})
+                ctx.json({"token": source, **repeated.to_json()}, schema="probe.repeat")
             else:
                 print_repeat(ctx, repeated, source)
             return EXIT_OK if repeated.ok else EXIT_FAILURE
         result = await probe(client, profile, token, **overrides)
     if args.json:
-        ctx.json({"token": source, **result.to_json()})
+        ctx.json({"token": source, **result.to_json()}, schema="probe")
     else:
         print_result(ctx, result, source, verbose=args.verbose)
     return EXIT_OK if result.ok else EXIT_FAILURE

@@ -253,7 +253,8 @@ def _list(args: argparse.Namespace, ctx: CommandContext) -> int:
                     {"path": e.path, "line": e.line, "field": e.field, "error": e.message}
                     for e in bad
                 ],
-            }
+            },
+            schema="profiles.list",
         )
     else:
         if not good and not bad:
@@ -272,7 +273,7 @@ def _show(args: argparse.Namespace, ctx: CommandContext) -> int:
     profile = ctx.profiles.load(args.name)
     summary = profile_summary(profile)
     if args.json:
-        ctx.json(summary)
+        ctx.json(summary, schema="profiles.show")
         return 0
     for key, value in summary.items():
         if key.endswith("_derived"):

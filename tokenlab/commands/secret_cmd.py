@@ -90,7 +90,8 @@ def _status(args: argparse.Namespace, ctx: CommandContext) -> int:
                     "description": backend.describe(),
                 },
                 "secrets": [loc.to_json() for loc in locations],
-            }
+            },
+            schema="secret.status",
         )
         return 0
     ctx.out(f"backend: {backend.describe()}")

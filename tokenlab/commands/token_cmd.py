@@ -137,10 +137,10 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
             error: dict[str, Any] = {"remedy": exc.remedy.to_json() if exc.remedy else None}
             if isinstance(exc, RefreshTokenRefusedError):  # what the flow knows of the refusal
                 error["refresh"] = exc.attempt.to_json()
-            ctx.json({"ok": False, "error": {**error, **explanation_json(exc)}})
+            ctx.json({"ok": False, "error": {**error, **explanation_json(exc)}}, schema="token")
         raise
     if args.json:
-        ctx.json({"ok": True, **result.to_json(reveal=True)})
+        ctx.json({"ok": True, **result.to_json(reveal=True)}, schema="token")
     elif result.api_token.token_type == "reference":
         from tokenlab.core.redact import mask
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from tokenlab import __version__
 from tokenlab.core.curl import probe_curl, token_request_curl
 from tokenlab.core.errors import Remedy, RemedyKind, TokenlabError
+from tokenlab.core.json_times import with_iso_times
 from tokenlab.core.profiles import Profile, profile_summary
 from tokenlab.core.redact import Redactor
 from tokenlab.core.terminal_text import inert, inert_line, json_inert
@@ -85,7 +86,7 @@ def report_json(run: DoctorRun, redactor: Redactor) -> dict[str, Any]:
     f = run.facts
     doc: dict[str, Any] = {
         "tokenlab": __version__,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "created_at": int(time.time()),  # with created_at_iso (core/json_times.py)
         "run_id": run.run_id,
         "profile": _summary(f.profile, redactor),
         "diagnosis": run.diagnosis.to_json(),
@@ -113,7 +114,7 @@ def report_json(run: DoctorRun, redactor: Redactor) -> dict[str, Any]:
         ],
         "curl": _curl(run),
     }
-    masked: dict[str, Any] = redactor.json_value(doc)
+    masked: dict[str, Any] = with_iso_times(redactor.json_value(doc))
     return masked
 
 
@@ -230,7 +231,7 @@ def _md_head(doc: dict[str, Any]) -> list[str]:
         f"- scenario: {p['scenario']}, client `{p['client_id'] or '-'}`, auth `{p['auth_method']}`",
         f"- authority: {p['authority']}",
         f"- API: {p['api']}",
-        f"- tokenlab/{doc['tokenlab']}, {doc['created']}, run {doc['run_id']}",
+        f"- tokenlab/{doc['tokenlab']}, {doc['created_at_iso']}, run {doc['run_id']}",
     ]
 
 

@@ -29,7 +29,7 @@ from tokenlab.core.inspection.claim_checks import (
     time_checks,
     type_check,
 )
-from tokenlab.core.inspection.claims import ClaimRow, claim_table, header_row, utc_text
+from tokenlab.core.inspection.claims import ClaimRow, claim_table, header_row
 from tokenlab.core.inspection.decode import DecodedToken
 from tokenlab.core.redact import Redactor
 
@@ -95,7 +95,7 @@ class TokenReport:
             "ok": self.ok,
             "verified": self.verified,
             "authority": self.authority,
-            "checked_at": utc_text(self.checked_at),
+            "checked_at": self.checked_at,  # epoch; the JSON writer adds checked_at_iso
             "header": redactor.json_value(dict(self.token.header)),
             "claims": redactor.json_value(dict(self.token.claims)),
             "signature_bytes": len(self.token.signature),
