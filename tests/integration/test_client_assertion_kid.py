@@ -43,7 +43,7 @@ async def test_a_provider_that_picks_by_kid_refuses_without_and_accepts_with_the
     assert refused.status == 403 and refused.cause == "client-assertion-refused"
     said = refused.message + " " + refused.hint
     assert all(word in said for word in SUSPECTS), said
-    assert "proxy" not in said and "firewall" not in said
+    assert "proxy" not in said and "firewall" not in said and "eyJ" not in said
     assert "it carried no kid" in refused.hint
     assert refused.remedy is not None and refused.remedy.kind is RemedyKind.SET_PROFILE_FIELD
     assert refused.remedy.get("field") == "key_id"

@@ -170,7 +170,7 @@ MEANINGS: dict[str, Meaning] = {
         _fix_app("ClientType", "Confidential"),
     ),
     "client-assertion-refused": Meaning(
-        "{App}'s client assertion (private_key_jwt) was refused",
+        "The client assertion (private_key_jwt) of {app} was refused with HTTP {te_status}",
         "the usual suspects, in order: the key id (it carried {kid}; a provider that picks the "
         "client's key by kid refuses an assertion without the right one); the audience (aud was "
         "{aud}; some providers want {other_aud}); the algorithm (RS256 for an RSA key, ES256 for "
