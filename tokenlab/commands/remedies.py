@@ -172,6 +172,10 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
     RemedyKind.FIX_REQUEST: lambda r: (
         f"check the probe's {r.get('what', 'request')} (--path, --method, --header)"
     ),
+    RemedyKind.START_SANDBOX: lambda r: (
+        f"start it with `tokenlab sandbox --port {r.get('port') or 'PORT'}` in another terminal "
+        "(or run `tokenlab demo`, which starts its own)"
+    ),
     RemedyKind.ASK_ADMINISTRATORS: lambda r: (
         f"ask the instance's administrators about {r.get('about') or 'this failure'}, and give "
         f"them the report of `tokenlab doctor --profile {r.get('profile') or 'NAME'} "
