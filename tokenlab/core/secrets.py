@@ -308,7 +308,7 @@ def missing_secret(
     this machine (without a usable keyring, storing one would only fail)."""
     env_name = ENV_VARS.get(kind, "")
     if not keyring_usable:
-        where = f"{env_name} (this machine has no usable keyring)" if env_name else "nowhere else"
+        where = env_name or "nowhere else"
         return SecretMissingError(
             f"profile {profile_name!r} has no {what or kind.value}",
             f"there is no usable keyring here: tokenlab looks in this run's input, then {where}"
