@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.arguments import wait_arg
 from tokenlab.commands.context import CommandContext
-from tokenlab.core.errors import EXIT_USAGE
+from tokenlab.core.errors import EXIT_USAGE, UsageError
 from tokenlab.core.flows.registry import FLOW_TARGETS
 from tokenlab.core.secrets import SecretKind
 
@@ -49,6 +49,13 @@ def add_flow_options(p: Any) -> None:
     finish.add_argument("--device", action="store_true", help="sign in with the device code flow")
     finish.add_argument(
         "--no-browser", action="store_true", help="never try to open a browser; print the URL"
+    )
+    p.add_argument(
+        "--browser-command",
+        metavar="CMD",
+        default="",
+        help="open the sign-in URL with CMD (the URL replaces %%s, else is added last), even "
+        "where no browser would be tried (over SSH, in a container, without a display)",
     )
     p.add_argument(
         "--secret-stdin",
@@ -96,9 +103,15 @@ def flow_options(args: argparse.Namespace, ctx: CommandContext) -> FlowOptions:
         return (await answer).strip()
 
     finish: Finish | None = "paste" if args.paste else "device" if args.device else None
+    if args.no_browser and args.browser_command:
+        raise UsageError(
+            "--no-browser and --browser-command contradict each other",
+            "give one of them: --no-browser only prints the URL",
+        )
     return FlowOptions(
         finish=finish,
         open_browser=not args.no_browser,
+        browser_command=args.browser_command,
         paste=paste,
         wait_timeout=args.wait,
         allow_global_authority=args.allow_global_authority,
