@@ -62,12 +62,13 @@ def test_a_demo_profile_whose_sandbox_is_gone_says_how_to_start_it(cli: object) 
     with Sandbox.running_in_thread(port=0) as sandbox:
         port = sandbox.url.rsplit(":", 1)[1]
         assert cli("demo", "--print-profiles", "--port", port).code == 0  # type: ignore[operator]
-    for command in ("token", "probe"):
+    for command in ("token", "probe", "doctor"):
         r = cli(command, "--profile", "demo-service-app")  # type: ignore[operator]
         assert r.code == 1
-        assert f"the demo sandbox on port {port} is not running" in r.err
-        assert f"`tokenlab sandbox --port {port}`" in r.err
-        assert "is the URL right" not in r.err
+        said = r.out + r.err  # the doctor's checklist is on stdout
+        assert f"the demo sandbox on port {port} is not running" in said
+        assert f"`tokenlab sandbox --port {port}`" in said
+        assert "is the URL right" not in said
 
 
 def test_a_profile_that_is_no_demo_keeps_the_plain_refusal(cli: object) -> None:

@@ -17,6 +17,7 @@ from tokenlab.core.causes.model import (
     Values,
     upper_first,
 )
+from tokenlab.core.demo_profiles import sandbox_port
 from tokenlab.core.errors import (
     DnsError,
     Remedy,
@@ -67,6 +68,8 @@ def transport_kind(error: TokenlabError | None) -> str:
 def _transport_remedy(target: str, kind: str) -> MakeRemedy:
     def make(e: Evidence, v: Values) -> Remedy:
         p = e.profile
+        if kind == "unreachable" and p is not None and (port := sandbox_port(p)) is not None:
+            return remedy(RemedyKind.START_SANDBOX, port=str(port), profile=p.name)
         if kind == "tls":
             return remedy(RemedyKind.TRUST_CA)
         if kind == "timeout":
