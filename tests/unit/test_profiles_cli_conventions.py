@@ -77,3 +77,13 @@ def test_a_mistyped_profile_name_gets_did_you_mean(cli: object, args: tuple[str,
     assert r.code == 2
     assert "no profile named 'acme-prod'" in r.err
     assert "did you mean 'acme-prd'?" in r.err
+
+
+def test_rm_deletes_a_file_that_no_longer_reads(
+    cli: object, isolated_dirs: dict[str, object]
+) -> None:
+    _add(cli, "acme")
+    path = isolated_dirs["config"] / "profiles" / "acme.toml"  # type: ignore[operator]
+    path.write_text("name = [broken\n")
+    code, out, _ = _rm("acme", "--yes", stdin=io.StringIO())
+    assert code == 0 and not path.exists()

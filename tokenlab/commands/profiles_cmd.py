@@ -293,7 +293,8 @@ def _edit(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 def _rm(args: argparse.Namespace, ctx: CommandContext) -> int:
-    ctx.profiles.load(args.name)  # a missing name fails here, with "did you mean", before asking
+    if not ctx.profiles.exists(args.name):
+        ctx.profiles.load(args.name)  # fails, with "did you mean", before anything is asked
     if not args.yes:
         if not ctx.stdin.isatty():
             raise UsageError(
