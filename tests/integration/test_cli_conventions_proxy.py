@@ -22,6 +22,9 @@ def test_the_authority_is_asked_through_the_proxy_and_the_proxy_is_shown(
         # a made-up name: only the proxy can reach it
         authority = f"http://sandbox.test:{port}/id"
         r = cli("authority", authority, "--insecure", "-v")  # type: ignore[operator]
+        as_json = cli("authority", authority, "--insecure", "--json")  # type: ignore[operator]
+    assert json.loads(as_json.out)["proxy"]["reason"] == "HTTP_PROXY"
+    assert PASSWORD not in as_json.out + as_json.err  # the canary: a proxy password
     assert f"GET {authority}/.well-known/openid-configuration" in proxy.seen, r.err
     assert all(proxy.credentials)  # the proxy's credentials went to the proxy
     shown = proxy.url.replace("://", "://***:***@")
