@@ -86,4 +86,4 @@ def test_rm_deletes_a_file_that_no_longer_reads(
     path = isolated_dirs["config"] / "profiles" / "acme.toml"  # type: ignore[operator]
     path.write_text("name = [broken\n")
     code, out, _ = _rm("acme", "--yes", stdin=io.StringIO())
-    assert code == 0 and not path.exists()
+    assert code == 0 and "deleted profile 'acme'" in out and not path.exists()
