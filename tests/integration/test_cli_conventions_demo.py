@@ -78,3 +78,13 @@ def test_a_profile_that_is_no_demo_keeps_the_plain_refusal(cli: object) -> None:
         "--client-id", "c1")  # fmt: skip
     r = cli("token", "--profile", "mine", "--secret-stdin", stdin="s3cret\n")  # type: ignore[operator]
     assert r.code == 1 and "connection refused" in r.err and "demo sandbox" not in r.err
+
+
+def test_a_demo_api_on_a_closed_port_is_not_taken_for_a_stopped_sandbox(
+    cli: object, sandbox: Sandbox
+) -> None:
+    port = sandbox.url.rsplit(":", 1)[1]
+    assert cli("demo", "--print-profiles", "--port", port).code == 0  # type: ignore[operator]
+    r = cli("doctor", "--profile", "demo-api-refused")  # type: ignore[operator]
+    assert r.code == 1
+    assert "connection refused" in r.out and "demo sandbox" not in r.out + r.err

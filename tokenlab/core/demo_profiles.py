@@ -34,8 +34,8 @@ def sandbox_gone(profile: Profile, exc: TokenlabError) -> TokenlabError:
     port = sandbox_port(profile)
     if port is None or not isinstance(exc, ServerUnreachableError):
         return exc
-    if "refused" not in exc.message:
-        return exc
+    if "refused" not in exc.message or f":{port}" not in exc.message:
+        return exc  # not the sandbox's port (a demo API case may point elsewhere on purpose)
     return ServerUnreachableError(
         f"the demo sandbox on port {port} is not running ({exc.message})",
         f"{profile.name} is a demo profile: it works only while a sandbox listens on port {port}",

@@ -68,8 +68,10 @@ def transport_kind(error: TokenlabError | None) -> str:
 def _transport_remedy(target: str, kind: str) -> MakeRemedy:
     def make(e: Evidence, v: Values) -> Remedy:
         p = e.profile
-        if kind == "unreachable" and p is not None and (port := sandbox_port(p)) is not None:
-            return remedy(RemedyKind.START_SANDBOX, port=str(port), profile=p.name)
+        # the identity service of a demo profile is its sandbox (its API may be elsewhere)
+        sandbox = sandbox_port(p) if p is not None and target != "api" else None
+        if kind == "unreachable" and p is not None and sandbox is not None:
+            return remedy(RemedyKind.START_SANDBOX, port=str(sandbox), profile=p.name)
         if kind == "tls":
             return remedy(RemedyKind.TRUST_CA)
         if kind == "timeout":
