@@ -1,6 +1,7 @@
 """The `tokenlab` command. Headless subcommands never import Textual; only the console does.
 
-Exit codes: 0 ok, 1 a diagnosed failure, 2 usage or input error, 130 interrupted.
+Exit codes: 0 ok, 1 a diagnosed failure, 2 usage or input error, 130 interrupted, 141 the
+reader of stdout went away early (`tokenlab decode T | head -3`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from tokenlab import __version__
 from tokenlab.commands.color import COLOR_CHOICES
 from tokenlab.commands.context import CommandContext
 from tokenlab.core.errors import EXIT_FAILURE, TokenlabError, UsageError
+
+# A reader that closed the pipe early (`| head`) ends the command quietly, as Unix tools do:
+# nothing on stderr, and the status a shell shows for a tool ended by SIGPIPE (128 + 13), so a
+# script under `set -o pipefail` can still tell that the output was not read to the end.
+EXIT_BROKEN_PIPE = 141
 
 # The command modules in `--help` order, and the module of each command word: a run imports
 # only the module of its command (each pulls in its own part of the core), not all of them.
@@ -146,6 +152,10 @@ def main(
             raise
         ctx.error(exc.message, exc.hint, exc.remedy)
         return exc.exit_code
+    except BrokenPipeError:
+        if ctx.stdout is sys.stdout:
+            _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
         ctx.stderr.write("tokenlab: interrupted\n")
         return 130
@@ -159,9 +169,26 @@ def main(
         return EXIT_FAILURE
 
 
+def _silence_stdout() -> None:
+    """Point stdout at devnull, so the interpreter's own flush at exit (of what is still
+    buffered for the closed pipe) cannot fail again and print an error (the Python docs'
+    advice for SIGPIPE)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no stdout file at all: nothing will be flushed to it
+        pass
+
+
 def entry() -> None:
     if "_ARGCOMPLETE" in os.environ:  # a shell asks for completions (commands/completion_cmd.py)
         from tokenlab.commands.completion_cmd import complete
 
         complete()
-    sys.exit(main())
+    code = main()
+    try:
+        sys.stdout.flush()  # here, not at interpreter exit, where a closed pipe prints an error
+    except BrokenPipeError:
+        _silence_stdout()
+        code = EXIT_BROKEN_PIPE
+    sys.exit(code)

@@ -95,7 +95,9 @@ def test_sandbox_command_on_a_busy_port_is_a_clear_error(cli: object) -> None:
     assert r.code == 2 and "cannot listen" in r.err and "--port" in r.err
 
 
-def test_demo_print_profiles_creates_every_demo_profile(cli: object, sandbox: Sandbox) -> None:
+def test_demo_print_profiles_creates_every_demo_profile(
+    cli: object, sandbox: Sandbox, isolated_sandbox: Sandbox
+) -> None:
     port = sandbox.url.rsplit(":", 1)[1]
     r = cli("demo", "--port", port, "--print-profiles")  # type: ignore[operator]
     assert r.code == 0, r.err
@@ -106,11 +108,13 @@ def test_demo_print_profiles_creates_every_demo_profile(cli: object, sandbox: Sa
     assert by_name["demo-service-app"]["authority"] == f"{sandbox.url}/id"
     assert by_name["demo-global-authority"]["authority"] == f"{sandbox.url}/global/id"
     assert by_name["demo-service-app"]["uses_public_demo_values"] is True
-    # refreshing for another port rewrites them (no duplicates, nothing lost)
-    r = cli("demo", "--port", "9", "--print-profiles", "--json")  # type: ignore[operator]
+    # refreshing for another sandbox's port rewrites them (no duplicates, nothing lost)
+    other = isolated_sandbox.url.rsplit(":", 1)[1]
+    r = cli("demo", "--port", other, "--print-profiles", "--json")  # type: ignore[operator]
     printed = json.loads(r.out)
     assert r.code == 0 and printed["schema"] == "tokenlab.demo/1"
-    assert {p["instance"] for p in printed["profiles"]} == {"http://127.0.0.1:9"}
+    assert {p["instance"] for p in printed["profiles"]} == {isolated_sandbox.url}
+    assert len(json.loads(cli("profiles", "list", "--json").out)["profiles"]) == len(DEMO_NAMES)  # type: ignore[operator]
     r = cli("demo", "--print-profiles")  # type: ignore[operator]
     assert r.code == 2 and "--port" in r.err
 

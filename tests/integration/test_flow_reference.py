@@ -183,8 +183,9 @@ def test_token_command_never_prints_a_reference_token(cli: object, sandbox: Sand
     assert cli("demo", "--port", port, "--print-profiles").code == 0  # type: ignore[operator]
     secret = "enrt_" + "CANARY0reference0token0value"
     r = cli("token", "--profile", "demo-automation", "--secret-stdin", stdin=secret + "\n")  # type: ignore[operator]
-    assert r.code == 0 and secret not in r.out + r.err
-    assert r.out.strip().startswith("enrt") and "masked" in r.err
+    # stdout carries a usable token or nothing: without --reveal, nothing, and exit 2
+    assert r.code == 2 and secret not in r.out + r.err
+    assert r.out == "" and "--reveal" in r.err
     r = cli(
         "token", "--profile", "demo-automation", "--json", "--secret-stdin", stdin=secret + "\n"
     )  # type: ignore[operator]

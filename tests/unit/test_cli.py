@@ -79,8 +79,8 @@ def test_profiles_edit_copy_rename_rm(cli: Cli, tmp_path: Path) -> None:
     assert cli("profiles", "edit", "acme-2", "--rename", "acme-3").code == 0
     names = [p["name"] for p in json.loads(cli("profiles", "list", "--json").out)["profiles"]]
     assert names == ["acme", "acme-3"]
-    assert cli("profiles", "rm", "acme-3").code == 0
-    r = cli("profiles", "rm", "acme-3")
+    assert cli("profiles", "rm", "acme-3", "--yes").code == 0
+    r = cli("profiles", "rm", "acme-3", "--yes")
     assert r.code == 2 and "no profile named 'acme-3'" in r.err
 
 

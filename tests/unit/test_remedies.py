@@ -74,7 +74,7 @@ def test_each_renders_to_one_line_naming_real_flags_or_commands(fix: Remedy) -> 
 def test_every_profile_field_renders_as_an_option_of_profiles_edit() -> None:
     edit = _subparser(build_parser(), "profiles", "edit")
     options = {o for a in edit._actions for o in a.option_strings}
-    set_by_hand = {"probe.body", "public_secret", "public_reference_token"}  # no option: a file
+    set_by_hand = {"probe.body", "public_secret", "public_reference_token", "demo_sandbox"}
     for f in FIELDS:
         if f.path in set_by_hand:
             assert f.path not in FIELD_FLAGS

@@ -66,14 +66,17 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
         from tokenlab.commands.trace import TracePrinter
 
         TracePrinter(ctx.stderr, verbose=True).attach(ctx.bus)
+    from tokenlab.core.proxy_choice import proxy_for
     from tokenlab.core.report import masked_authority
 
     report = masked_authority(asyncio.run(_inspect(args, ctx)), one_line=not args.json)
+    proxy = proxy_for(report.authority)  # HTTPS_PROXY / NO_PROXY, as the requests went
     if args.json:
-        ctx.json(report.to_json(), schema="authority")
+        ctx.json({**report.to_json(), "proxy": proxy.to_json()}, schema="authority")
         return 0 if report.ok else 1
     d = report.to_json()
     ctx.out(f"authority  {report.authority}  ({report.kind}; {report.found_via})")
+    ctx.out(f"proxy      {proxy.words}")
     ctx.out(f"issuer     {d['issuer'] or '-'}")
     for name, url in d["endpoints"].items():
         if url:

@@ -146,8 +146,9 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
             TracePrinter(ctx.stderr, verbose=True).attach(ctx.bus)
         import asyncio  # only to verify: offline decoding starts no event loop
 
-        report = asyncio.run(_verify(args, ctx, decoded, want))
+        report, clock = asyncio.run(_verify(args, ctx, decoded, want))
     else:
+        clock = None
         report = check_token(
             decoded,
             expected_issuer=want.authority,
@@ -160,6 +161,8 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     redactor = Redactor(tuple(t.token for t in (decoded, other) if t is not None))
     if args.json:
         data = report.to_json()
+        if clock is not None:
+            data["clock"] = clock
         if other is not None:
             data["compare"] = {
                 "other": other.masked,
@@ -171,15 +174,46 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     else:
         for line in render(report):
             ctx.out(redactor.text(printable(line)))
+            if clock is not None and line.startswith("against  "):
+                ctx.out(f"clock    {clock['words']}")
         if other is not None:
             for line in render_compare(decoded, other):
                 ctx.out(redactor.text(printable(line)))
     return EXIT_OK if report.ok else EXIT_FAILURE
 
 
+def clock_used(skew: float | None) -> dict[str, Any]:
+    """Which clock judged exp/nbf/iat, and the skew to the authority's (server minus this
+    machine, from the `Date` of its discovery answer): said also when every check passes."""
+    from tokenlab.core.inspection.token_report import SKEW_NOISE_S
+
+    if skew is None:
+        return {
+            "judged_by": "this-machine",
+            "skew_s": None,
+            "words": "this machine's clock (the authority's answer had no usable Date header, "
+            "so the skew is unknown)",
+        }
+    rounded = round(skew, 1)
+    if abs(skew) < SKEW_NOISE_S:
+        return {
+            "judged_by": "this-machine",
+            "skew_s": rounded,
+            "words": f"this machine's clock, in sync with the authority's ({rounded:+.1f} s, "
+            f"under the {SKEW_NOISE_S:g} s a Date header can tell)",
+        }
+    side = "ahead of" if skew > 0 else "behind"
+    return {
+        "judged_by": "authority",
+        "skew_s": rounded,
+        "words": f"the authority's clock: it is {abs(skew):.0f} s {side} this machine's "
+        "(from its Date header); times were judged by it",
+    }
+
+
 async def _verify(
     args: argparse.Namespace, ctx: CommandContext, decoded: DecodedToken, want: Expectations
-) -> TokenReport:
+) -> tuple[TokenReport, dict[str, Any] | None]:
     from tokenlab.core.authority import AuthorityCache
     from tokenlab.core.http import HttpOptions, build_client
     from tokenlab.core.inspection.verify import verify_token
@@ -191,7 +225,7 @@ async def _verify(
     cache = AuthorityCache()
     async with build_client(options, bus=ctx.bus, run_id="decode", redactor=redactor) as client:
         if decoded.kind == "jwt" and want.authority:
-            return await verify_token(  # with the clock skew its discovery answer measured
+            report = await verify_token(  # with the clock skew its discovery answer measured
                 decoded,
                 client=client,
                 cache=cache,
@@ -202,6 +236,7 @@ async def _verify(
                 token_kind=args.kind,
                 leeway=args.leeway,
             )
+            return report, clock_used(cache.last_skew.get(want.authority))
         if decoded.kind in ("reference", "opaque") and profile is not None:
             from tokenlab.core.flows.base import FlowContext
             from tokenlab.core.flows.introspection import introspect
@@ -214,10 +249,11 @@ async def _verify(
                 client=client,
                 cache=cache,
             )
-            return await introspect(
+            answer = await introspect(
                 flow_ctx, decoded, required_scopes=want.scopes, leeway=args.leeway
             )
-    return check_token(decoded, expected_issuer=want.authority, token_kind=args.kind)
+            return answer, None
+    return check_token(decoded, expected_issuer=want.authority, token_kind=args.kind), None
 
 
 STATUS_LABEL = {"pass": "pass", "skip": "skip", "warn": "WARN", "fail": "FAIL"}

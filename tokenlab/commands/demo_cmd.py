@@ -1,16 +1,26 @@
 """`tokenlab sandbox` and `tokenlab demo`: the embedded sandbox instance and its demo profiles.
 
 The only commands that import `tokenlab.sandbox`; the sandbox itself imports nothing of ours.
+
+The demo profiles' lifecycle: the console's demo (`tokenlab demo`) keeps its demo-* profiles
+in a throw-away directory that lives as long as the console and its sandbox: nothing is
+written to the user's profile directory, so nothing points at a dead port afterwards.
+`demo --print-profiles --port N` is the one way to write them there (for the CLI against a
+`tokenlab sandbox` in another terminal), and only when a sandbox answers on N. Every demo
+profile is marked (`demo_sandbox`), so one that meets a closed port says the sandbox is not
+running and how to start it, instead of "is the URL right".
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.context import CommandContext
-from tokenlab.core.errors import UsageError
+from tokenlab.core.errors import EXIT_FAILURE, RemedyKind, TokenlabError, UsageError, remedy
 from tokenlab.core.profiles import ProbeRequest, Profile, ProfileStore, new_profile, profile_summary
 
 if TYPE_CHECKING:
@@ -35,7 +45,9 @@ def add_parser(sub: Any) -> None:
     demo.add_argument(
         "--print-profiles",
         action="store_true",
-        help="only create/refresh the demo profiles for a sandbox already running at --port, print them, and exit",
+        help="write the demo profiles to your profile directory for a sandbox already running "
+        "at --port (checked first), print them, and exit; without it the demo's profiles live "
+        "only as long as its console",
     )
     demo.add_argument("--json", action="store_true", help="with --print-profiles: as JSON")
     demo.set_defaults(run=_demo)
@@ -56,6 +68,7 @@ def to_profile(demo: DemoProfile) -> Profile:
         public_reference_token=demo.reference_token or "",
         api_url=demo.api_url or "",
         probe=ProbeRequest(path=demo.probe_path) if demo.probe_path else ProbeRequest(),
+        demo_sandbox=True,
     )
 
 
@@ -89,6 +102,31 @@ def _sandbox(args: argparse.Namespace, ctx: CommandContext) -> int:
     return 0
 
 
+class SandboxNotRunningError(TokenlabError):
+    exit_code = EXIT_FAILURE
+
+
+def _require_sandbox(port: int) -> None:
+    """A sandbox answers on `port`, or no profile is written: they would point at nothing."""
+    import httpx
+
+    authority = f"http://127.0.0.1:{port}/id"
+    try:
+        answer = httpx.get(
+            f"{authority}/.well-known/openid-configuration", timeout=3.0, trust_env=False
+        )  # loopback: never through a proxy
+        body = answer.json() if answer.status_code == 200 else None
+        ours = isinstance(body, dict) and body.get("issuer") == authority
+    except (httpx.HTTPError, ValueError):
+        ours = False
+    if not ours:
+        raise SandboxNotRunningError(
+            f"no tokenlab sandbox answers on port {port}: no demo profile was written",
+            "the demo profiles work only while a sandbox listens on their port",
+            remedy=remedy(RemedyKind.START_SANDBOX, port=str(port)),
+        )
+
+
 def _demo(args: argparse.Namespace, ctx: CommandContext) -> int:
     _check_port(args.port)
     if args.print_profiles:
@@ -97,6 +135,7 @@ def _demo(args: argparse.Namespace, ctx: CommandContext) -> int:
                 "--print-profiles needs the --port of a running sandbox",
                 "start one with `tokenlab sandbox --port 8080`",
             )
+        _require_sandbox(args.port)
         profiles = write_demo_profiles(ctx.profiles, f"http://127.0.0.1:{args.port}")
         if args.json:
             ctx.json({"profiles": [profile_summary(p) for p in profiles]}, schema="demo")
@@ -120,10 +159,20 @@ def _demo(args: argparse.Namespace, ctx: CommandContext) -> int:
                 f"cannot start the sandbox on 127.0.0.1:{args.port}: {exc.strerror}",
                 "pick another --port, or leave it out",
             ) from None
-        write_demo_profiles(ctx.profiles, sandbox.url)
+        # the demo's profiles live as long as its sandbox: a throw-away directory, never the
+        # user's (see the module's note on the lifecycle)
+        scratch = stack.enter_context(tempfile.TemporaryDirectory(prefix="tokenlab-demo-"))
+        store = ProfileStore(Path(scratch), bus=ctx.bus)
+        write_demo_profiles(store, sandbox.url)
         from tokenlab.sandbox import DEMO_USER
 
         sign_in = f"user {DEMO_USER.username} / password {DEMO_USER.password}"  # public demo values
-        return run_console(
-            ctx.profiles, ctx.secrets, title="demo", sandbox_url=sandbox.url, demo_sign_in=sign_in
+        code = run_console(
+            store, ctx.secrets, title="demo", sandbox_url=sandbox.url, demo_sign_in=sign_in
         )
+    ctx.stderr.write(
+        "tokenlab: the demo's profiles and sandbox lived only for that console; to use them "
+        "from the CLI, run `tokenlab sandbox --port 8080` and "
+        "`tokenlab demo --print-profiles --port 8080`\n"
+    )
+    return code

@@ -1,4 +1,5 @@
-"""`tokenlab doctor --profile NAME`: the seed's "Validate the token" checklist, run for real."""
+"""`tokenlab doctor --profile NAME`: the "Get an Access Token" guide's "Validate the Token"
+checklist, run for real."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from tokenlab.core.errors import EXIT_FAILURE, EXIT_OK, UsageError
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "doctor",
-        help="run everything and print the seed's checklist",
+        help="check a profile end to end: the 'Get an Access Token' guide's checklist "
+        "(token issued, issuer, signature, expiry, scopes, API answers 200)",
         description="Check the authority, run the profile's flow, check the token and call the API; "
         "print the checklist and the most likely cause. Exit 0 only when the API answered 200.",
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tokenlab.commands.arguments import timeout_arg
+from tokenlab.commands.columns import profile_table
 from tokenlab.commands.context import CommandContext
 from tokenlab.core.errors import EXIT_FAILURE, ConfigFileError, ProfileError, UsageError
 from tokenlab.core.profiles import (
@@ -62,6 +63,7 @@ def add_parser(sub: Any) -> None:
         "rm", help="delete a profile (its secrets stay until `tokenlab secret rm`)"
     )
     rm.add_argument("name")
+    rm.add_argument("-y", "--yes", action="store_true", help="delete without asking (for scripts)")
     rm.set_defaults(run=_rm)
 
     copy = psub.add_parser("copy", help="copy a profile under a new name")
@@ -261,9 +263,8 @@ def _list(args: argparse.Namespace, ctx: CommandContext) -> int:
             ctx.out(
                 "no profiles yet: create one with `tokenlab profiles add NAME --instance URL --scenario S --client-id ID`"
             )
-        width = max((len(p.name) for p in good), default=4)
-        for p in good:
-            ctx.out(f"{p.name:<{width}}  {p.scenario:<12} {p.client_id or '-':<28} {p.authority}")
+        for line in profile_table(good):
+            ctx.out(line)
     for e in bad:
         ctx.warn(f"unreadable profile: {e.message}", e.hint, e.remedy)
     return 1 if bad else 0
@@ -306,6 +307,19 @@ def _edit(args: argparse.Namespace, ctx: CommandContext) -> int:
 
 
 def _rm(args: argparse.Namespace, ctx: CommandContext) -> int:
+    if not ctx.profiles.exists(args.name):
+        ctx.profiles.load(args.name)  # fails, with "did you mean", before anything is asked
+    if not args.yes:
+        if not ctx.stdin.isatty():
+            raise UsageError(
+                f"not deleting profile {args.name!r}: there is no terminal to ask for consent",
+                f"to delete it from a script, run `tokenlab profiles rm {args.name} --yes`",
+            )
+        ctx.stderr.write(f"Delete profile {args.name!r}? [y/N] ")
+        ctx.stderr.flush()
+        if ctx.stdin.readline().strip().lower() not in ("y", "yes"):
+            ctx.stderr.write("tokenlab: nothing was deleted\n")
+            return EXIT_FAILURE
     ctx.profiles.delete(args.name)
     ctx.out(
         f"deleted profile {args.name!r}; remove its secrets with `tokenlab secret rm {args.name}`"

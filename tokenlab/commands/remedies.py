@@ -39,6 +39,9 @@ def _store_secret(r: Remedy) -> str:
 def _secret_for_run(r: Remedy) -> str:
     env = r.get("env", ())
     names = " / ".join(env) if isinstance(env, tuple | list) else str(env)
+    kind = r.get("kind")
+    if kind and kind not in _STDIN_KINDS:  # --secret-stdin reads no other kind
+        return f"set {names} for the run" if names else "no way to give it without a keyring"
     return f"set {names}, or pass --secret-stdin" if names else "pass --secret-stdin"
 
 
@@ -173,6 +176,10 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
     ),
     RemedyKind.FIX_REQUEST: lambda r: (
         f"check the probe's {r.get('what', 'request')} (--path, --method, --header)"
+    ),
+    RemedyKind.START_SANDBOX: lambda r: (
+        f"start it with `tokenlab sandbox --port {r.get('port') or 'PORT'}` in another terminal "
+        "(or run `tokenlab demo`, which starts its own)"
     ),
     RemedyKind.ASK_ADMINISTRATORS: lambda r: (
         f"ask the instance's administrators about {r.get('about') or 'this failure'}, and give "

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from tokenlab.commands.arguments import wait_arg
 from tokenlab.commands.context import CommandContext
+from tokenlab.core.errors import EXIT_USAGE, UsageError
 from tokenlab.core.flows.registry import FLOW_TARGETS
 from tokenlab.core.secrets import SecretKind
 
@@ -30,6 +31,11 @@ def add_parser(sub: Any) -> None:
         "-q", "--quiet", action="store_true", help="no trace, only user actions and errors"
     )
     p.add_argument("-v", "--verbose", action="store_true", help="include headers in the trace")
+    p.add_argument(
+        "--reveal",
+        action="store_true",
+        help="automation profiles: print the stored reference token itself (it is a secret)",
+    )
     p.set_defaults(run=_run)
 
 
@@ -43,6 +49,13 @@ def add_flow_options(p: Any) -> None:
     finish.add_argument("--device", action="store_true", help="sign in with the device code flow")
     finish.add_argument(
         "--no-browser", action="store_true", help="never try to open a browser; print the URL"
+    )
+    p.add_argument(
+        "--browser-command",
+        metavar="CMD",
+        default="",
+        help="open the sign-in URL with CMD (the URL replaces %%s, else is added last), even "
+        "where no browser would be tried (over SSH, in a container, without a display)",
     )
     p.add_argument(
         "--secret-stdin",
@@ -90,9 +103,15 @@ def flow_options(args: argparse.Namespace, ctx: CommandContext) -> FlowOptions:
         return (await answer).strip()
 
     finish: Finish | None = "paste" if args.paste else "device" if args.device else None
+    if args.no_browser and args.browser_command:
+        raise UsageError(
+            "--no-browser and --browser-command contradict each other",
+            "give one of them: --no-browser only prints the URL",
+        )
     return FlowOptions(
         finish=finish,
         open_browser=not args.no_browser,
+        browser_command=args.browser_command,
         paste=paste,
         wait_timeout=args.wait,
         allow_global_authority=args.allow_global_authority,
@@ -142,13 +161,25 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     if args.json:
         ctx.json({"ok": True, **result.to_json(reveal=True)}, schema="token")
     elif result.api_token.token_type == "reference":
-        from tokenlab.core.redact import mask
-
-        ctx.warn(
-            "a reference token is a secret: tokenlab shows it masked only",
-            "it stays where it is stored; call the API with it by `tokenlab probe --profile NAME`",
-        )
-        ctx.out(mask(result.api_token.access_token))
+        return _print_reference_token(args, ctx, result.api_token.access_token)
     else:
         ctx.out(result.api_token.access_token)
     return 0
+
+
+def _print_reference_token(args: argparse.Namespace, ctx: CommandContext, token: str) -> int:
+    """stdout carries a usable token or nothing: `TOKEN=$(tokenlab token ...)` never gets a
+    masked string. A reference token is a stored secret, so it is printed only when asked.
+
+    Without --reveal the exit is 2 (usage), not 0: a script that asked for a token and got an
+    empty stdout must not go on as if it had one; and not 1 either, since nothing failed on
+    the server: the token checked out, only the flag is missing."""
+    if args.reveal:
+        ctx.stdout.write(token + "\n")  # exactly the token: it is ours, stored by the user
+        return 0
+    ctx.error(
+        "the reference token checked out, but it is a secret: not printed",
+        f"pass --reveal to print it (exactly the token, nothing else), or call the API with it "
+        f"by `tokenlab probe --profile {args.profile}`",
+    )
+    return EXIT_USAGE

@@ -26,7 +26,7 @@ from tokenlab.core.discovery import (
 from tokenlab.core.errors import Remedy, RemedyKind, remedy
 from tokenlab.core.json_text import JsonTextError, read_json
 from tokenlab.core.jwk import is_signing_key, key_problem
-from tokenlab.core.urls import is_cleartext, join_url
+from tokenlab.core.urls import AUTHORITY_PATH, instance_of, is_cleartext, join_url
 
 if TYPE_CHECKING:  # only annotations: the commands that classify an authority need no httpx
     import httpx
@@ -322,7 +322,18 @@ def _site_url(site: Mapping[str, Any]) -> str:
 
 
 async def find_authority(client: httpx.AsyncClient, instance: str) -> tuple[str, str, str]:
-    """(authority, API base, how) from an instance URL: auto-discovery first, else `{instance}/id`."""
+    """(authority, API base, how) from an instance URL: auto-discovery first, else `{instance}/id`.
+
+    An instance URL that already ends in the authority path is read as its instance (and
+    `how` says so), not probed as `/id/id/...`."""
+    instance, was_authority = instance_of(instance)
+    authority, api, how = await _discover_sites(client, instance)
+    if was_authority:
+        how = f"the URL given ends in /{AUTHORITY_PATH}: read as the instance {instance}; {how}"
+    return authority, api, how
+
+
+async def _discover_sites(client: httpx.AsyncClient, instance: str) -> tuple[str, str, str]:
     for path in AUTO_DISCOVERY_PATHS:
         url = join_url(instance, path)
         response = await client.get(url, headers={"Accept": "application/json"})

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tokenlab.core.authority import AuthorityCache, inspect_authority
+from tokenlab.core.demo_profiles import sandbox_gone
 from tokenlab.core.diagnosis import (
     STEP_KEYS,
     Diagnosis,
@@ -159,7 +160,7 @@ async def _check_authority(
             client, profile.authority, cache=cache, allow_insecure=profile.allow_insecure
         )
     except TokenlabError as exc:
-        facts.authority_error = exc
+        facts.authority_error = sandbox_gone(profile, exc)
 
 
 async def _check_token(client: httpx.AsyncClient, cache: AuthorityCache, facts: RunFacts) -> None:

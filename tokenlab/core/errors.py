@@ -42,6 +42,7 @@ class RemedyKind(StrEnum):
     FIX_CLOCK = "fix-clock"  # clock (this-machine | authority | api), offset_s
     FIX_REQUEST = "fix-request"  # what (path | method | header | api-url | request)
     ASK_ADMINISTRATORS = "ask-administrators"  # about (what only the instance's admins can see)
+    START_SANDBOX = "start-sandbox"  # port (where the demo profiles expect it), profile
 
 
 # FIX_CLOCK's `clock`, in words any face can show.

@@ -15,7 +15,8 @@ PasteSource = Callable[[str], Awaitable[str]]  # prompt -> what the user pasted
 @dataclass
 class FlowOptions:
     finish: Finish | None = None  # None: loopback, or paste/device when no browser can open
-    open_browser: bool = True
+    open_browser: bool = True  # False: only show the sign-in address
+    browser_command: str = ""  # the user's command to open it ("%s" or last: the address)
     paste: PasteSource | None = None
     wait_timeout: float = 300.0  # how long to wait for the user (sign-in, device approval)
     global_authorities: tuple[str, ...] = DEFAULT_GLOBAL_AUTHORITIES

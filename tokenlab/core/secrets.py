@@ -211,8 +211,15 @@ class SecretStore:
     def require(self, profile_name: str, kind: SecretKind, public_value: str = "") -> str:
         value = self.get(profile_name, kind, public_value)
         if value is None:
-            raise missing_secret(profile_name, kind)
+            raise self.missing(profile_name, kind)
         return value
+
+    def missing(
+        self, profile_name: str, kind: SecretKind, *, what: str = "", more: str = ""
+    ) -> SecretMissingError:
+        """`missing_secret`, with the ways to give one that work with this machine's keyring."""
+        usable = self.backend_status().usable
+        return missing_secret(profile_name, kind, what=what, more=more, keyring_usable=usable)
 
     def where(
         self, profile_name: str, kind: SecretKind, public_value: str = "", *, quiet: bool = False
@@ -290,10 +297,28 @@ class SecretStore:
 
 
 def missing_secret(
-    profile_name: str, kind: SecretKind, *, what: str = "", more: str = ""
+    profile_name: str,
+    kind: SecretKind,
+    *,
+    what: str = "",
+    more: str = "",
+    keyring_usable: bool = True,
 ) -> SecretMissingError:
-    """No source has this secret: say where tokenlab looks, and how to give one."""
+    """No source has this secret: say where tokenlab looks, and how to give one that works on
+    this machine (without a usable keyring, storing one would only fail)."""
     env_name = ENV_VARS.get(kind, "")
+    if not keyring_usable:
+        where = env_name or "nowhere else"
+        return SecretMissingError(
+            f"profile {profile_name!r} has no {what or kind.value}",
+            f"there is no usable keyring here: tokenlab looks in this run's input, then {where}"
+            f"{more}",
+            remedy=remedy(
+                RemedyKind.GIVE_SECRET_FOR_RUN,
+                env=(env_name,) if env_name else (),
+                kind=kind.value,
+            ),
+        )
     where = f"the OS keyring or {env_name}" if env_name else "the OS keyring"
     return SecretMissingError(
         f"profile {profile_name!r} has no {what or kind.value}",

@@ -68,3 +68,17 @@ def check_url(value: str, *, what: str, allow_insecure: bool = False) -> str:
 def join_url(base: str, path: str) -> str:
     """`base` + `path` with exactly one slash between them."""
     return base.rstrip("/") + "/" + path.lstrip("/")
+
+
+AUTHORITY_PATH = "id"  # the instance identity service: {instance}/id
+
+
+def instance_of(url: str) -> tuple[str, bool]:
+    """(the instance URL, whether `url` was its authority): a URL already ending in the
+    authority path (`https://acme.my.erp.net/id`) is read as its instance, so nothing
+    probes `/id/id/...`."""
+    trimmed = url.rstrip("/")
+    base, _, last = trimmed.rpartition("/")
+    if last.lower() == AUTHORITY_PATH and "//" in base and base.split("//", 1)[1]:
+        return base, True
+    return url, False

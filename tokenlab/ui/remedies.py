@@ -144,6 +144,10 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
     RemedyKind.GET_NEW_TOKEN: lambda r: f"run the flow of {_profile(r)} again (2) for a new token",
     RemedyKind.FIX_TRUSTED_APPLICATION: _trusted_application,
     RemedyKind.FIX_CLOCK: _clock,
+    RemedyKind.START_SANDBOX: lambda r: (
+        f"the demo sandbox (port {r.get('port') or '?'}) is not running: quit and start the "
+        "console's demo again, which starts its own sandbox"
+    ),
     RemedyKind.ASK_ADMINISTRATORS: lambda r: (
         f"ask the instance's administrators about {r.get('about') or 'this failure'}; "
         "the Doctor pane (5) exports the checklist to give them"

@@ -8,7 +8,6 @@ workers, one group per pane, and posts what they return.
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import TYPE_CHECKING
 
 from tokenlab.core.authority import AuthorityCache, inspect_authority
@@ -63,10 +62,11 @@ class PasteInbox:
 
 
 def has_display() -> bool:
-    """Can a browser open here? Not over SSH, and not without a graphical session."""
-    if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
-        return False
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    """Can a browser open here? The core's table: not over SSH, not in a container, and not
+    without a graphical session."""
+    from tokenlab.core.browser import why_no_browser
+
+    return why_no_browser() is None
 
 
 def flow_options(

@@ -17,6 +17,7 @@ from tokenlab.core.causes.model import (
     Values,
     upper_first,
 )
+from tokenlab.core.demo_profiles import sandbox_port
 from tokenlab.core.errors import (
     DnsError,
     Remedy,
@@ -67,6 +68,10 @@ def transport_kind(error: TokenlabError | None) -> str:
 def _transport_remedy(target: str, kind: str) -> MakeRemedy:
     def make(e: Evidence, v: Values) -> Remedy:
         p = e.profile
+        # the identity service of a demo profile is its sandbox (its API may be elsewhere)
+        sandbox = sandbox_port(p) if p is not None and target != "api" else None
+        if kind == "unreachable" and p is not None and sandbox is not None:
+            return remedy(RemedyKind.START_SANDBOX, port=str(sandbox), profile=p.name)
         if kind == "tls":
             return remedy(RemedyKind.TRUST_CA)
         if kind == "timeout":

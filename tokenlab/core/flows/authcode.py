@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tokenlab.core.authority import Discovery, Finding
+from tokenlab.core.browser import why_no_browser
 from tokenlab.core.errors import Remedy, RemedyKind, remedy
 from tokenlab.core.events import Notice, UserActionRequired
 from tokenlab.core.flows.authorize import (
@@ -137,8 +138,9 @@ def choose_finish(ctx: FlowContext, plan: RedirectPlan) -> Finish:
     return "loopback"
 
 
-def _elsewhere(port: int) -> tuple[str, str]:
-    """(advice, the `ssh -L` line) when the browser is on another machine than this listener."""
+def _elsewhere(port: int, *, own_command: bool = False) -> tuple[str, str]:
+    """(advice, the `ssh -L` line) when the browser is on another machine than this listener.
+    `own_command`: the user's browser command opens it, wherever that is (not said twice)."""
     if over_ssh():
         command = ssh_forward_line(port)
         return (
@@ -147,7 +149,7 @@ def _elsewhere(port: int) -> tuple[str, str]:
             "then open the address there.",
             command,
         )
-    if not has_display():
+    if not has_display() and not own_command:
         return (
             "\nNo browser can open here: open the address on any machine that can reach "
             f"127.0.0.1:{port} here.",
@@ -181,8 +183,9 @@ async def _ask_to_sign_in(
     ctx: FlowContext, request: AuthorizeRequest, listener: LoopbackListener
 ) -> None:
     """Show the sign-in address (and open it when a browser can), with what else works."""
-    browser = ctx.options.open_browser and has_display()
-    advice, ssh_command = _elsewhere(listener.port)
+    command = ctx.options.browser_command
+    browser = ctx.options.open_browser and (bool(command) or has_display())
+    advice, ssh_command = _elsewhere(listener.port, own_command=bool(command))
     ctx.publish(
         UserActionRequired(
             run_id=ctx.run_id,
@@ -193,7 +196,13 @@ async def _ask_to_sign_in(
             deadline=_deadline(ctx),
             message=(
                 "Sign in at this address"
-                + (" (tokenlab opens it in your browser)" if browser else "")
+                + (
+                    " (tokenlab opens it with your browser command)"
+                    if browser and command
+                    else " (tokenlab opens it in your browser)"
+                    if browser
+                    else ""
+                )
                 + f". tokenlab waits for the answer on {listener.redirect_uri} "
                 f"for up to {ctx.options.wait_timeout:g} s." + advice
             ),
@@ -206,8 +215,16 @@ async def _ask_to_sign_in(
             "paste the address the browser ends on, or enter a code on any device",
             OTHER_WAYS,
         )
-    if browser and not await open_browser(request.url):
-        _info(ctx, "no browser could be opened: open the address yourself")
+    why_not = why_no_browser()
+    if ctx.options.open_browser and not browser and why_not:
+        _info(ctx, f"no browser is opened: {why_not}")
+    if browser and not await open_browser(request.url, command):
+        _info(
+            ctx,
+            "the browser command failed: open the address yourself"
+            if command
+            else "no browser could be opened: open the address yourself",
+        )
 
 
 async def _receive_by_loopback(

@@ -19,11 +19,11 @@ import getpass
 import hmac
 import os
 import socket
-import sys
 from dataclasses import dataclass
 from html import escape
 from urllib.parse import parse_qsl, urlsplit
 
+from tokenlab.core import browser
 from tokenlab.core.errors import RemedyKind, TokenlabError, remedy
 
 MAX_HEAD_BYTES = 16 * 1024
@@ -358,19 +358,16 @@ async def _respond(
 
 
 def over_ssh(env: dict[str, str] | None = None) -> bool:
-    env = dict(os.environ) if env is None else env
-    return bool(env.get("SSH_CONNECTION") or env.get("SSH_TTY") or env.get("SSH_CLIENT"))
+    return browser.over_ssh(browser.Place() if env is None else browser.Place.described(env))
 
 
 def has_display(env: dict[str, str] | None = None, platform: str | None = None) -> bool:
-    """Can a browser open where the user sits? Never over SSH; on Linux only with a display."""
-    env = dict(os.environ) if env is None else env
-    platform = sys.platform if platform is None else platform
-    if over_ssh(env):
-        return False  # a browser would open on the remote machine, not the user's
-    if platform in ("darwin", "win32"):
-        return True
-    return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
+    """Can a browser open where the user sits? Not over SSH, not in a container, and on Linux
+    only with a display (core/browser.py holds the table)."""
+    place = browser.Place() if env is None else browser.Place.described(env, platform)
+    if env is None and platform is not None:
+        place = browser.Place(platform=platform)
+    return browser.why_no_browser(place) is None
 
 
 def ssh_forward_line(port: int, env: dict[str, str] | None = None) -> str:
@@ -384,18 +381,6 @@ def ssh_forward_line(port: int, env: dict[str, str] | None = None) -> str:
     return f"ssh -L {port}:127.0.0.1:{port} {user}@{host}"
 
 
-async def open_browser(url: str) -> bool:
-    """Try to open `url`; False when no browser opened. Never raises: the URL is shown anyway."""
-    import webbrowser
-
-    def attempt() -> bool:
-        try:
-            return webbrowser.open(url)
-        except Exception:  # noqa: BLE001 - any failure just means "no browser"
-            return False
-
-    try:
-        async with asyncio.timeout(5):
-            return await asyncio.to_thread(attempt)
-    except TimeoutError:
-        return False
+async def open_browser(url: str, command: str = "") -> bool:
+    """Try to open `url` (with the user's browser command, if any); False when none opened."""
+    return await browser.open_in_browser(url, command)

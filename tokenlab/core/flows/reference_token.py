@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.reference_tokens import TOKEN_TYPE, check_reference_token
-from tokenlab.core.secrets import ENV_VARS, SecretKind, missing_secret
+from tokenlab.core.secrets import ENV_VARS, SecretKind
 from tokenlab.core.token_set import FlowResult, TokenSet
 
 FLOW = "reference-token"
@@ -29,7 +29,7 @@ def reference_token(ctx: FlowContext) -> tuple[str, str]:
     if value is not None:
         value = value.strip()  # a pasted or exported value often ends with a newline
     if not value:
-        raise missing_secret(
+        raise ctx.secrets.missing(
             p.name,
             SecretKind.REFERENCE_TOKEN,
             what="reference token",

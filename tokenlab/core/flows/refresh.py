@@ -60,10 +60,15 @@ def stored_refresh_token(ctx: FlowContext) -> str:
 
 def _missing(ctx: FlowContext) -> SecretMissingError:
     name = ctx.profile.name
+    kept = (
+        "the refresh token is kept in the keyring for later runs"
+        if ctx.secrets.backend_status().usable
+        else "with no usable keyring here, the refresh token is kept only in the memory of the "
+        "run that signed in: refresh within that same session"
+    )
     return SecretMissingError(
         f"profile {name!r} has no refresh token",
-        "sign in first with the offline_access scope (code or device flow); the refresh token "
-        "is kept in the keyring for later runs",
+        f"sign in first with the offline_access scope (code or device flow); {kept}",
         remedy(RemedyKind.SIGN_IN_FIRST, profile=name),
     )
 

@@ -11,6 +11,7 @@ import asyncio
 import httpx
 
 from tokenlab.core.authority import AuthorityCache
+from tokenlab.core.demo_profiles import sandbox_gone
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Bus, FlowFailed, FlowFinished, FlowStarted, TokenIssued, new_run_id
 from tokenlab.core.flow_options import FlowOptions
@@ -97,7 +98,10 @@ async def run_flow(
         ok = True
         return result
     except TokenlabError as exc:
-        bus.publish(_failed(run_id, exc))
+        explained = sandbox_gone(profile, exc)
+        bus.publish(_failed(run_id, explained))
+        if explained is not exc:
+            raise explained from None
         raise
     except asyncio.CancelledError:
         bus.publish(FlowFailed(run_id=run_id, message="cancelled", cancelled=True))

@@ -16,7 +16,7 @@ from tokenlab.core.errors import RemedyKind, SecretMissingError, UsageError, rem
 from tokenlab.core.explain import TokenEndpointError, explain, read_answer
 from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.json_text import JsonTextError, read_json
-from tokenlab.core.secrets import SecretKind, missing_secret
+from tokenlab.core.secrets import SecretKind
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ASSERTION_LIFETIME_S = 60  # short: an assertion is single-use and only proves who we are
@@ -58,7 +58,7 @@ def _private_key(ctx: FlowContext) -> Any:
             pem, password=passphrase.encode() if passphrase else None
         )
     except TypeError:
-        missing = missing_secret(p.name, SecretKind.KEY_PASSPHRASE)
+        missing = ctx.secrets.missing(p.name, SecretKind.KEY_PASSPHRASE)
         raise SecretMissingError(
             f"the private key {p.key_path!r} is encrypted and no passphrase was given",
             missing.hint,

@@ -81,6 +81,7 @@ class Profile:
     description: str = ""
     public_secret: str = ""  # sandbox only: a published demo client secret, not a secret
     public_reference_token: str = ""  # sandbox only: a published demo reference token
+    demo_sandbox: bool = False  # made by `demo` for a sandbox on this machine, which may be gone
 
     @property
     def authority(self) -> str:
@@ -168,6 +169,7 @@ FIELDS: tuple[ProfileField, ...] = (
     ProfileField("allow_insecure", "bool", "plain http allowed"),
     ProfileField("public_secret", "str", "published demo secret", summary_key=""),
     ProfileField("public_reference_token", "str", "published demo token", summary_key=""),
+    ProfileField("demo_sandbox", "bool", "demo sandbox profile"),
 )
 FIELD_BY_PATH = {f.path: f for f in FIELDS}
 

@@ -7,6 +7,7 @@ directory open to others is made private (0700) when it is the user's, else warn
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -68,9 +69,9 @@ class ProfileStore:
     def _not_found(self, name: str) -> ProfileNotFoundError:
         known = self.names()
         if known:
-            return ProfileNotFoundError(
-                f"no profile named {name!r}", f"known profiles: {', '.join(known)}"
-            )
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"known profiles: {', '.join(known)}"
+            return ProfileNotFoundError(f"no profile named {name!r}", hint)
         return ProfileNotFoundError(
             f"no profile named {name!r}",
             "there are no profiles yet: create one first",
