@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "decode_cmd",
     "probe_cmd",
     "doctor_cmd",
+    "watch_cmd",
     "demo_cmd",
 )
 MODULE_OF_COMMAND = {
@@ -35,6 +36,7 @@ MODULE_OF_COMMAND = {
     "decode": "decode_cmd",
     "probe": "probe_cmd",
     "doctor": "doctor_cmd",
+    "watch": "watch_cmd",
     "sandbox": "demo_cmd",
     "demo": "demo_cmd",
 }

@@ -74,7 +74,9 @@ class Watcher:
         return summarize(self.timeline, self.started_at or now, now)
 
     async def run(self) -> WatchSummary:
-        """Probe until `count` probes were sent (or forever); the summary either way."""
+        """Probe until `count` probes were sent (or forever); the summary either way.
+
+        Raises the `TokenlabError` of the first token's flow (nothing was watched then)."""
         self.started_at = self.clock()
         s = self.settings
         self._publish(
@@ -88,6 +90,7 @@ class Watcher:
                 started_at=self.started_at,
             )
         )
+        await self._renew()  # the first token: without one there is nothing to watch (raises)
         try:
             seq, due = 0, self.started_at
             while s.count is None or seq < s.count:
@@ -103,10 +106,7 @@ class Watcher:
 
     async def step(self, seq: int) -> None:
         """Renew the token if due, probe once, and report what that shows."""
-        renewal = await self.keeper.fresh()
-        if renewal is not None:
-            self._publish(WatchRenewed(run_id=self.run_id, record=renewal))
-            self._report(self.timeline.add_renewal(renewal))
+        await self._renew()
         token = self.keeper.current
         assert token is not None  # fresh() raised if the first token could not be had
         facts = token_facts(token)
@@ -119,6 +119,12 @@ class Watcher:
             record = failed_probe_record(seq, at, exc.message, facts)
         self._publish(WatchTick(run_id=self.run_id, record=record))
         self._report(self.timeline.add_probe(record))
+
+    async def _renew(self) -> None:
+        renewal = await self.keeper.fresh()
+        if renewal is not None:
+            self._publish(WatchRenewed(run_id=self.run_id, record=renewal))
+            self._report(self.timeline.add_renewal(renewal))
 
     def _report(self, findings: list[Finding]) -> None:
         for finding in findings:
