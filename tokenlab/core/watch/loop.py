@@ -56,7 +56,10 @@ class Watcher:
         run_id: str | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        token: TokenSet | None = None,
     ) -> None:
+        """`token`: one already in hand (the console's current token) to start with; it is
+        renewed like any other when it is due."""
         self.profile = profile
         self.api_url = api_url
         self.send = send
@@ -66,6 +69,7 @@ class Watcher:
         self.clock = clock
         self.sleep = sleep
         self.keeper = TokenKeeper(source, settings.margin_s, clock)
+        self.keeper.current = token
         self.timeline = Timeline(settings.refresh_warn_s)
         self.started_at: float | None = None
 
