@@ -8,7 +8,7 @@ The pane does no network: s posts StartRequested or StopRequested; the screen ru
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -34,7 +34,7 @@ def short_id(token_id: str) -> str:
 
 
 def _clock(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch).strftime("%H:%M:%S")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%H:%M:%S")  # as the CLI prints it
 
 
 def finding_content(f: Finding) -> Content:
@@ -94,7 +94,7 @@ class WatchPane(Vertical):
         table: DataTable[str] = DataTable(
             id="watch-timeline", cursor_type="row", zebra_stripes=True
         )
-        table.add_columns("time", "status", "ms", "token", "left")
+        table.add_columns("UTC", "status", "ms", "token", "left", "node")
         yield table
         with VerticalScroll(id="watch-findings"):
             yield Static(id="watch-found")
@@ -134,14 +134,14 @@ class WatchPane(Vertical):
     def add_renewal(self, r: RenewRecord) -> None:
         token = short_id(r.after.token_id) if r.after else "-"
         left = None if r.after is None or r.after.expires_at is None else r.after.expires_at - r.at
-        self._add_row(_clock(r.at), "new" if r.after else "✗", "", token, duration_text(left))
+        self._add_row(_clock(r.at), "new" if r.after else "✗", "", token, duration_text(left), "")
 
     def add_probe(self, p: ProbeRecord) -> None:
         status = str(p.status) if p.status is not None else "---"
         latency = "-" if p.latency_ms is None else f"{p.latency_ms:.0f}"
-        self._add_row(
-            _clock(p.at), status, latency, short_id(p.token.token_id), duration_text(p.seconds_left)
-        )
+        node = p.node.split(": ", 1)[-1]
+        token = short_id(p.token.token_id)
+        self._add_row(_clock(p.at), status, latency, token, duration_text(p.seconds_left), node)
 
     def add_finding(self, f: Finding) -> None:
         self.found.append(f)
