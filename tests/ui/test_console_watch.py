@@ -78,3 +78,17 @@ async def test_the_interval_key_cycles_and_help_lists_the_watch_keys(sandbox: Sa
         groups = dict(app.main.binding_groups())
         keys = {b.key if hasattr(b, "key") else b[0] for b in groups["Watch pane (7)"]}
         assert {"s", "i", "up,down"} <= keys
+
+
+async def test_the_palette_starts_and_stops_the_watch(sandbox: Sandbox) -> None:
+    from tokenlab.ui.commands import entries
+
+    app = watch_app(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        select(app, "demo-service-app")
+        (toggle,) = [run for title, _, run in entries(app.main) if title == "Start/stop watch"]
+        toggle()
+        await until(lambda: len(pane_rows(app, "watch")) >= 2, pilot)
+        toggle()
+        await settle(pilot)
+        assert "stopped after" in pane_text(app, "watch")

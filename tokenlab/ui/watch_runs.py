@@ -67,6 +67,10 @@ class WatchRuns(ConsoleScreen):
     def on_watch_pane_stop_requested(self, message: WatchPane.StopRequested) -> None:
         self.stop_watch()
 
+    def toggle_watch(self) -> None:
+        """Start a watch at the pane's interval, or stop the running one (the palette's entry)."""
+        self.watch_pane.action_start_stop()
+
     def stop_watch(self) -> None:
         """Cancel the watch: the watcher publishes its summary as it stops."""
         self.workers.cancel_group(self, "watch")
