@@ -118,3 +118,36 @@ async def test_watch_renews_the_token_before_it_expires(sandbox: Sandbox) -> Non
     assert renewals == ["issued", "re-issued"]  # client credentials: no refresh token
     assert watcher.timeline.renewals[1].seconds_left_before is not None
     assert watcher.timeline.renewals[1].seconds_left_before <= 1500
+
+
+async def test_a_signed_in_web_app_is_watched_unattended_by_refreshing(sandbox: Sandbox) -> None:
+    """After a sign-in (its refresh token stored), the watch starts by refreshing and refreshes
+    again before expiry: rotation included, no person needed."""
+    from tests.integration.test_flow_refresh import sandbox_target
+    from tokenlab.core.secrets import SecretKind
+
+    target = sandbox_target(sandbox)
+    target.secrets.remember(target.profile.name, SecretKind.REFRESH_TOKEN, target.sign_in())
+    bus, fake = Bus(), FakeTime()
+    profile = target.profile
+    async with build_client(HttpOptions.from_profile(profile), bus=bus, run_id="w") as client:
+        watcher = Watcher(
+            profile=profile.name,
+            api_url=probe_url(profile),
+            source=ProfileTokenSource(profile, target.secrets, bus),
+            send=profile_prober(client, profile, target.secrets),
+            bus=bus,
+            settings=WatchSettings(count=3, interval_s=1800, margin_s=1900),
+            clock=fake,
+            sleep=fake.sleep,
+        )
+        summary = await watcher.run()
+    renewals = watcher.timeline.renewals
+    assert [r.how for r in renewals] == ["issued", "refreshed", "refreshed"]
+    assert all(r.after is not None and r.after.has_refresh_token for r in renewals)
+    assert summary.accepted == 3 and len(summary.tokens) == 3 and not summary.findings
+    probes = watcher.timeline.probes
+    # the sign-in session, from auth_time: the same session through every refresh
+    assert len({p.token.signed_in_at for p in probes}) == 1
+    age = probes[-1].session_age_s
+    assert age is not None and 3600 <= age < 3600 + 60

@@ -94,6 +94,8 @@ class WatchPrinter:
         ]
         if p.refresh_seconds_left is not None:
             parts.append(f"refresh {duration_text(p.refresh_seconds_left)}")
+        if p.session_age_s is not None:
+            parts.append(f"signed in {duration_text(p.session_age_s)} ago")
         if p.node:
             parts.append(p.node.split(": ", 1)[-1])
         if not p.ok:
