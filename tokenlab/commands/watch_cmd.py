@@ -17,6 +17,7 @@ from tokenlab.commands.token_cmd import add_flow_options
 from tokenlab.core.errors import EXIT_FAILURE, EXIT_OK, TokenlabError
 
 if TYPE_CHECKING:  # the watch's machinery (httpx, flows) loads only when the command runs
+    from tokenlab.commands.watch_output import WatchPrinter
     from tokenlab.core.profiles import Profile
     from tokenlab.core.watch import Watcher
 
@@ -109,7 +110,7 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     try:
         asyncio.run(_watch(args, ctx, profile, printer, started))
     except KeyboardInterrupt:
-        if not started:
+        if not started or not started[0].timeline.probes:  # stopped before the first probe
             ctx.stderr.write("tokenlab: interrupted\n")
             return EXIT_INTERRUPTED
     except TokenlabError as exc:
@@ -126,7 +127,7 @@ async def _watch(
     args: argparse.Namespace,
     ctx: CommandContext,
     profile: Profile,
-    printer: Any,
+    printer: WatchPrinter,
     started: list[Watcher],
 ) -> None:
     from tokenlab.commands.token_cmd import flow_options, read_stdin_secret

@@ -19,8 +19,8 @@ REFRESHABLE = ("web-app", "spa")  # scenarios whose sign-in leaves a refresh tok
 
 
 class ProfileTokenSource:
-    """Tokens by the profile's flow; a profile with a stored refresh token starts by refreshing,
-    so a watch after a sign-in runs unattended."""
+    """Tokens by the profile's flow; a web app with a stored refresh token is issued its tokens
+    by refreshing (the newest stored one), so a watch after a sign-in runs unattended."""
 
     def __init__(
         self,
@@ -37,16 +37,19 @@ class ProfileTokenSource:
         self.flow = flow
         self.options = options or FlowOptions()
 
-    def _first_flow(self) -> str | None:
+    def _flow(self) -> str | None:
         if self.flow or self.profile.scenario not in REFRESHABLE:
             return self.flow
         stored = self.secrets.where(self.profile.name, SecretKind.REFRESH_TOKEN, quiet=True)
         return "refresh" if stored.source in ("keyring", "memory", "environment") else None
 
     async def issue(self) -> TokenSet:
-        flow, self.flow = self._first_flow(), self.flow
         result = await run_flow(
-            self.profile, secrets=self.secrets, bus=self.bus, flow=flow, options=self.options
+            self.profile,
+            secrets=self.secrets,
+            bus=self.bus,
+            flow=self._flow(),
+            options=self.options,
         )
         return result.api_token
 
