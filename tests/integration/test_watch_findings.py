@@ -9,6 +9,7 @@ import time
 from dataclasses import replace
 
 import jwt
+import pytest
 
 from tests.integration.test_watch_sandbox import FakeTime
 from tests.support.targets import sandbox_profile
@@ -97,6 +98,7 @@ async def test_a_renewal_with_fewer_scopes_is_found(sandbox: Sandbox) -> None:
     assert summary.accepted == 3 and len(summary.tokens) == 3
 
 
+@pytest.mark.slow
 async def test_a_refresh_token_about_to_expire_is_warned_ahead(sandbox: Sandbox) -> None:
     # refresh token ends 30.5 h after the start; a probe every 2 h; warned from 24 h ahead
     summary = await watch(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 
 from tests.support.targets import sandbox_profile
 from tokenlab.core.events import Bus, Event
@@ -120,6 +121,7 @@ async def test_watch_renews_the_token_before_it_expires(sandbox: Sandbox) -> Non
     assert watcher.timeline.renewals[1].seconds_left_before <= 1500
 
 
+@pytest.mark.slow
 async def test_a_signed_in_web_app_is_watched_unattended_by_refreshing(sandbox: Sandbox) -> None:
     """After a sign-in (its refresh token stored), the watch starts by refreshing and refreshes
     again before expiry: rotation included, no person needed."""
