@@ -27,6 +27,12 @@ SHOTS: dict[str, tuple[tuple[int, int], str, tuple[str, ...], str]] = {
     "console-probe.svg": ((100, 32), "demo-api-forbidden", ("4", "s"), "a 403 explained"),
     "console-doctor.svg": ((100, 32), "demo-scope-not-allowed", ("5", "d"), "the checklist"),
     "console-profiles.svg": ((100, 32), "demo-service-app", ("6",), "the profiles"),
+    "console-watch.svg": (
+        (100, 32),
+        "demo-api-flaky-node",
+        ("7", "i", "i", "i", "i", "s"),  # the interval from 30 s to 2 s, and start
+        "an intermittent 401 found",
+    ),
 }
 DEMO_SIGN_IN = "user demo / password demo-password"  # the sandbox's public demo account
 

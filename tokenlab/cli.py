@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "decode_cmd",
     "probe_cmd",
     "doctor_cmd",
+    "watch_cmd",
     "demo_cmd",
     "completion_cmd",
 )
@@ -44,6 +45,7 @@ MODULE_OF_COMMAND = {
     "decode": "decode_cmd",
     "probe": "probe_cmd",
     "doctor": "doctor_cmd",
+    "watch": "watch_cmd",
     "sandbox": "demo_cmd",
     "demo": "demo_cmd",
     "completion": "completion_cmd",

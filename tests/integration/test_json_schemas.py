@@ -118,11 +118,19 @@ def test_every_json_output_validates_against_its_schema(run: Any, sandbox: Sandb
         "doctor": run("doctor", "-p", "demo-service-app", "--json"),
         "doctor refused": run("doctor", "-p", "demo-disabled", "--json"),
         "demo": run("demo", "--port", str(sandbox.port), "--print-profiles", "--json"),
+        "watch": run(
+            "watch", "-p", "demo-api-flaky-node", "--count", "2", "--interval", "1s", "--json"
+        ),
     }
     seen = set()
-    for what, (code, text) in outputs.items():
+    lines = [  # JSON lines (watch) are one output each
+        (what, code, line)
+        for what, (code, text) in outputs.items()
+        for line in (text.splitlines() if what == "watch" else [text])
+    ]
+    for what, code, line in lines:
         assert code in (0, 1, 2), (what, code)
-        data = json.loads(text)
+        data = json.loads(line)
         found = MARKER.match(data.get("schema", ""))
         assert found and next(iter(data)) == "schema", (what, data.get("schema"))
         name = found["name"]

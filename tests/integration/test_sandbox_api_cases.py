@@ -31,6 +31,7 @@ API_CASES = {
     "demo-api-clock-behind", "demo-api-clock-ahead", "demo-api-wrong-audience",
     "demo-api-wrong-issuer", "demo-api-stale-keys", "demo-api-unexplained",
     "demo-api-forbidden", "demo-api-not-found", "demo-api-business-error", "demo-api-refused",
+        "demo-api-flaky-node",
 }  # fmt: skip
 
 

@@ -26,6 +26,7 @@ OUTPUTS: dict[str, int] = {
     "probe.repeat": 1,
     "doctor": 1,
     "demo": 1,
+    "watch": 1,  # JSON lines: every line an object with this marker
 }
 
 

@@ -7,6 +7,7 @@ platform's error shape when the user may not touch an entity set, then the data 
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from email.utils import formatdate
 from urllib.parse import quote
@@ -64,6 +65,8 @@ class DomainApi:
         response = self._answer(request)
         if self.node.clock_offset:  # this server's own clock, as its Date header shows
             response.header("Date", formatdate(self.now(), usegmt=True))
+        if self.node.name:
+            response.header("X-Served-By", self.node.name)
         return response
 
     def _answer(self, request: Request) -> Response:
@@ -138,6 +141,18 @@ class DomainApi:
             why = "revoked or expired" if known else "unknown"
             return bearer_error(401, "invalid_token", f"the reference token is {why}")
         return Principal(list(ref.scopes), ref.owner)
+
+
+class LoadBalancedApi:
+    """One API URL in front of several nodes, each request to the next node in turn."""
+
+    def __init__(self, nodes: list[DomainApi]) -> None:
+        self.nodes = nodes
+        self.prefix = nodes[0].node.prefix
+        self._turn = itertools.count()
+
+    async def odata(self, request: Request) -> Response:
+        return await self.nodes[next(self._turn) % len(self.nodes)].odata(request)
 
 
 class InstanceSite:

@@ -33,6 +33,7 @@ class ApiNode:
     issuer_suffix: str = ""  # what it adds to the instance's issuer when it compares
     stale_keys: bool = False  # validates with a key set from before a key rotation
     include_error_details: bool = True  # JwtBearerOptions.IncludeErrorDetails
+    name: str = ""  # behind a load balancer: the node's name in its `X-Served-By` header
 
     @property
     def prefix(self) -> str:
@@ -46,6 +47,14 @@ LEGACY_AUDIENCE_API = ApiNode("legacy-audience", audience=LEGACY_AUDIENCE)
 TRAILING_SLASH_ISSUER = ApiNode("trailing-slash-issuer", issuer_suffix="/")
 STALE_KEYS = ApiNode("stale-keys", stale_keys=True)
 NO_ERROR_DETAILS = ApiNode("no-error-details", stale_keys=True, include_error_details=False)
+# One API URL served by two nodes in turn (a load balancer's round robin): the second was left
+# with the key set from before a rotation and a clock 90 s ahead, so the same token is accepted,
+# then refused, then accepted: the intermittent 401 that watch mode is there to catch.
+FLAKY_CASE = "flaky-node"
+FLAKY_NODES = (
+    ApiNode(FLAKY_CASE, name="node-1"),
+    ApiNode(FLAKY_CASE, name="node-2", clock_offset=90, stale_keys=True),
+)
 CASE_NODES = (
     CLOCK_BEHIND,
     CLOCK_AHEAD,

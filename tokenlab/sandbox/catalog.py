@@ -15,6 +15,7 @@ from typing import Literal
 from .api_nodes import (
     CLOCK_AHEAD,
     CLOCK_BEHIND,
+    FLAKY_NODES,
     LEGACY_AUDIENCE_API,
     NO_ERROR_DETAILS,
     STALE_KEYS,
@@ -269,6 +270,12 @@ def _api_cases(base: str) -> list[DemoProfile]:
             "Token accepted, but the probe's $filter is invalid: a business error (500, JSON).",
             "HTTP 500",
             probe_path=BAD_FILTER_PATH,
+        ),
+        case(
+            "demo-api-flaky-node",
+            "Two API nodes in turn; one has an old key set and its own clock: every 2nd call 401.",
+            "HTTP 401",
+            api_url=api_root(base, FLAKY_NODES[0]),
         ),
         case(
             "demo-api-refused",

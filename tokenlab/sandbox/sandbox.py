@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 from . import pages
-from .api import DomainApi, InstanceSite
-from .api_nodes import CASE_NODES
+from .api import DomainApi, InstanceSite, LoadBalancedApi
+from .api_nodes import CASE_NODES, FLAKY_NODES
 from .authority import Authority
 from .catalog import demo_catalog
 from .config import Clock, Settings
@@ -80,6 +80,9 @@ class Sandbox:
         self.case_apis = {
             node.case: DomainApi(self.instance, self.data, node, stale_key) for node in CASE_NODES
         }
+        self.flaky_api = LoadBalancedApi(
+            [DomainApi(self.instance, self.data, node, stale_key) for node in FLAKY_NODES]
+        )
         site = InstanceSite(self.instance)
         router = Router()
         router.include(IdentityService(self.instance).routes())
@@ -89,6 +92,7 @@ class Sandbox:
             router.add_prefix(prefix, handler)
         for api in (self.api, *self.case_apis.values()):
             router.add_prefix(api.node.prefix, api.odata)
+        router.add_prefix(self.flaky_api.prefix, self.flaky_api.odata)
         router.add("/", self._home)
         self.errors: list[BaseException] = []  # handler crashes, for tests to assert on
         self._http = HttpServer(router, clock=self.clock, on_error=self.errors.append)

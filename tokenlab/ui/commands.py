@@ -39,6 +39,11 @@ def entries(screen: MainScreen) -> list[Entry]:
             "call the API with the current (or a fresh) token",
             screen.send_default_probe,
         ),
+        (
+            "Start/stop watch",
+            "probe the API on an interval, keep the token fresh (Watch pane)",
+            screen.toggle_watch,
+        ),
         ("Re-check authority", "discovery, keys, clock skew", screen.recheck_authority),
         ("Verify token", "the signature with the authority's keys", partial(act.verify, "access")),
         ("Refresh token", "use the refresh token", act.refresh),

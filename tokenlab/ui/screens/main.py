@@ -29,6 +29,7 @@ from tokenlab.ui.screens.help import BindingGroup, HelpScreen
 from tokenlab.ui.screens.pane_requests import PaneRequests
 from tokenlab.ui.screens.run_routing import RunRouting
 from tokenlab.ui.state import ConsoleState, load_state, save_state
+from tokenlab.ui.watch_runs import WatchRuns
 from tokenlab.ui.widgets.authority_pane import AuthorityPane
 from tokenlab.ui.widgets.doctor_pane import DoctorPane
 from tokenlab.ui.widgets.flow_pane import FlowPane
@@ -37,6 +38,7 @@ from tokenlab.ui.widgets.probe_pane import ProbePane
 from tokenlab.ui.widgets.profile_list import ProfileList
 from tokenlab.ui.widgets.profiles_pane import ProfilesPane
 from tokenlab.ui.widgets.token_pane import TokenPane
+from tokenlab.ui.widgets.watch_pane import WatchPane
 
 # The panes, in key order: (name, key, title, widget class).
 PANES: tuple[tuple[str, str, str, type[Widget]], ...] = (
@@ -46,6 +48,7 @@ PANES: tuple[tuple[str, str, str, type[Widget]], ...] = (
     ("probe", "4", "Probe", ProbePane),
     ("doctor", "5", "Doctor", DoctorPane),
     ("profiles", "6", "Profiles", ProfilesPane),
+    ("watch", "7", "Watch", WatchPane),
 )
 PANE_NAMES = tuple(name for name, *_ in PANES)
 NARROW_BELOW = 70  # columns: below this the sidebar folds away
@@ -60,10 +63,11 @@ INNER_KEYS: dict[str, list[tuple[str, str, str]]] = {
         ("tab", "next", "Into the request: method, path, query, repeat count, headers"),
         ("enter", "send", "In the request: send it (in the repeat count: repeat it)"),
     ],
+    "watch": [("up,down", "row", "In the timeline: move through the probes and renewals")],
 }
 
 
-class MainScreen(PaneRequests, RunRouting):
+class MainScreen(PaneRequests, RunRouting, WatchRuns):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(key, f"show_pane('{name}')", title) for name, key, title, _ in PANES),
         Binding("l", "toggle_sidebar", "Profiles list"),
@@ -151,6 +155,8 @@ class MainScreen(PaneRequests, RunRouting):
         self.flow_pane.show_profile(profile)
         self.probe_pane.show_profile(profile)
         self.doctor_pane.show_profile(profile)
+        self.stop_watch()  # a watch belongs to the profile it was started for
+        self.watch_pane.show_profile(profile)
         errors = self.store.load_all()[1]
         self.query_one(ProfileList).show(self.profiles, errors, name)
         self.query_one(ProfilesPane).show_profiles(self.profiles, errors, name)
