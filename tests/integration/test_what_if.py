@@ -1,0 +1,161 @@
+"""What-if replay against the sandbox: which single change makes the API accept the call."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.support.fault_server import fault_server
+from tests.support.targets import sandbox_profile
+from tokenlab.core.events import Bus, HttpExchange
+from tokenlab.core.flows.runner import run_flow
+from tokenlab.core.http import HttpOptions, build_client
+from tokenlab.core.probing import ProbeError
+from tokenlab.core.probing.what_if import Call, Issuer, WhatIfResult, what_if
+from tokenlab.core.profiles import Profile
+from tokenlab.core.redact import Redactor
+from tokenlab.core.secrets import SecretStore
+from tokenlab.core.token_set import TokenSet
+from tokenlab.sandbox import Sandbox
+
+pytestmark = pytest.mark.slow
+
+
+def issuer(store: SecretStore, bus: Bus) -> Issuer:
+    async def issue(profile: Profile) -> TokenSet:
+        return (await run_flow(profile, secrets=store, bus=bus)).api_token
+
+    return issue
+
+
+@pytest.fixture
+async def bus_client() -> AsyncIterator[tuple[Bus, httpx.AsyncClient]]:
+    bus = Bus()
+    async with build_client(HttpOptions(timeout=5.0), bus=bus, redactor=Redactor()) as c:
+        yield bus, c
+
+
+def by_name(result: WhatIfResult) -> dict[str, object]:
+    return {r.variation: r for r in result.replays}
+
+
+def assert_one_change_each(result: WhatIfResult) -> None:
+    for r in result.replays:
+        if r.result is not None:
+            assert len(r.changed) == 1, (r.variation, r.changed)
+
+
+async def test_an_expired_token_is_flipped_by_a_fresh_one(
+    isolated_sandbox: Sandbox, bus_client: tuple[Bus, httpx.AsyncClient]
+) -> None:
+    bus, client = bus_client
+    profile, store = sandbox_profile(isolated_sandbox, "demo-service-app")
+    issue = issuer(store, bus)
+    old = await issue(profile)
+    isolated_sandbox.clock.advance(3601)  # the old token expired an instant ago
+    with bus.collect(HttpExchange) as exchanges:
+        result = await what_if(client, profile, Call(old), issue=issue)
+    assert result.original.status == 401 and not result.original.ok
+    replays = {r.variation: r for r in result.replays}
+    fresh = replays["fresh-token"]
+    assert fresh.flipped and fresh.result is not None and fresh.result.status == 200
+    assert fresh.changed == ("token",)
+    assert [r.variation for r in result.flips] == ["fresh-token"]
+    assert "fresh-token flips it" in result.summary and "old token" in result.summary
+    assert "already has the scopes" in replays["profile-scopes"].why_not
+    assert "already the seed's first call" in replays["seed-first-call"].why_not
+    assert_one_change_each(result)
+    # each replay is in the trace: the first call, the new token's request, the replay
+    api_calls = [e for e in exchanges if "Crm_Sales_Customers" in e.url]
+    assert [e.status for e in api_calls] == [401, 200]
+    assert any("/connect/token" in e.url for e in exchanges)
+
+
+async def test_a_403_that_no_variation_flips_says_so(
+    sandbox: Sandbox, bus_client: tuple[Bus, httpx.AsyncClient]
+) -> None:
+    bus, client = bus_client
+    profile, store = sandbox_profile(sandbox, "demo-api-forbidden")
+    issue = issuer(store, bus)
+    result = await what_if(client, profile, Call(await issue(profile)), issue=issue)
+    assert result.original.status == 403
+    assert result.flips == ()
+    replayed = [r for r in result.replays if r.result is not None]
+    assert [r.variation for r in replayed] == ["fresh-token"]
+    assert replayed[0].result is not None and replayed[0].result.status == 403
+    assert result.summary.startswith("no single change made the API accept the call")
+    assert result.original.verdict.causes  # the ranked causes stay next to the replays
+    assert_one_change_each(result)
+
+
+async def test_the_seed_call_flips_a_wrong_path_and_changes_only_the_request(
+    sandbox: Sandbox, bus_client: tuple[Bus, httpx.AsyncClient]
+) -> None:
+    bus, client = bus_client
+    profile, store = sandbox_profile(sandbox, "demo-api-not-found")
+    issue = issuer(store, bus)
+    token = await issue(profile)
+    result = await what_if(client, profile, Call(token), issue=issue)
+    assert result.original.status == 404
+    replays = {r.variation: r for r in result.replays}
+    seed = replays["seed-first-call"]
+    assert seed.flipped and seed.changed == ("request",)
+    assert seed.result is not None and seed.result.token_header == result.original.token_header
+    assert replays["fresh-token"].result is not None and not replays["fresh-token"].flipped
+    assert "request itself" in result.summary
+    assert_one_change_each(result)
+
+
+async def test_a_token_without_the_read_scope_is_flipped_by_the_profile_scopes(
+    sandbox: Sandbox, bus_client: tuple[Bus, httpx.AsyncClient]
+) -> None:
+    bus, client = bus_client
+    profile, store = sandbox_profile(sandbox, "demo-service-app")
+    issue = issuer(store, bus)
+    narrow = await issue(replace(profile, scopes=("update",)))
+    result = await what_if(client, profile, Call(narrow), issue=issue)
+    assert result.original.status == 403
+    assert result.original.verdict.kind == "insufficient-scope"
+    replays = {r.variation: r for r in result.replays}
+    assert replays["profile-scopes"].flipped
+    assert replays["profile-scopes"].changed == ("token",)
+    assert_one_change_each(result)
+
+
+async def test_a_reference_token_is_replayed_in_the_other_header_only(
+    sandbox: Sandbox, bus_client: tuple[Bus, httpx.AsyncClient]
+) -> None:
+    _, client = bus_client
+    profile, _ = sandbox_profile(sandbox, "demo-automation")
+    revoked = "enrt_" + "x" * 40  # unknown to the instance: refused in either header
+    result = await what_if(client, profile, Call(revoked, "x-api-key"), issue=None)
+    assert result.original.status == 401
+    replays = {r.variation: r for r in result.replays}
+    other = replays["other-header"]
+    assert other.result is not None and other.changed == ("header",)
+    assert other.result.token_header == "Authorization"
+    assert "reference token" in replays["fresh-token"].why_not
+    assert result.flips == ()
+
+
+async def test_no_credential_goes_to_another_origin(
+    sandbox: Sandbox, bus_client: tuple[Bus, httpx.AsyncClient]
+) -> None:
+    bus, client = bus_client
+    profile, store = sandbox_profile(sandbox, "demo-api-not-found")
+    issue = issuer(store, bus)
+    token = await issue(profile)
+    with bus.collect(HttpExchange) as exchanges:
+        await what_if(client, profile, Call(token), issue=issue)
+    allowed = {urlsplit(profile.api).netloc, urlsplit(profile.authority).netloc}
+    carrying = [e for e in exchanges if any(k.lower() == "authorization" for k, _ in e.request_headers)]
+    assert carrying and {urlsplit(e.url).netloc for e in carrying} <= allowed
+    with fault_server() as other:  # a path on another origin: refused before anything is sent
+        elsewhere = f"{other.url}/ok/api/domain/odata/Crm_Sales_Customers"
+        with pytest.raises(ProbeError, match="not sent to another origin"):
+            await what_if(client, profile, Call(token, path=elsewhere), issue=issue)
+        assert other.sent(token.access_token) == []
