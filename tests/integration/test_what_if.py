@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from urllib.parse import urlsplit
@@ -11,12 +14,14 @@ import pytest
 
 from tests.support.fault_server import fault_server
 from tests.support.targets import sandbox_profile
+from tokenlab import cli
+from tokenlab.commands.demo_cmd import write_demo_profiles
 from tokenlab.core.events import Bus, HttpExchange
 from tokenlab.core.flows.runner import run_flow
 from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.probing import ProbeError
 from tokenlab.core.probing.what_if import Call, Issuer, WhatIfResult, what_if
-from tokenlab.core.profiles import Profile
+from tokenlab.core.profiles import Profile, ProfileStore
 from tokenlab.core.redact import Redactor
 from tokenlab.core.secrets import SecretStore
 from tokenlab.core.token_set import TokenSet
@@ -159,3 +164,46 @@ async def test_no_credential_goes_to_another_origin(
         with pytest.raises(ProbeError, match="not sent to another origin"):
             await what_if(client, profile, Call(token, path=elsewhere), issue=issue)
         assert other.sent(token.access_token) == []
+
+
+# -- the CLI ---------------------------------------------------------------------------------------
+
+
+def tokenlab(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(args), stdin=io.StringIO(""), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def demo_profiles(sandbox: Sandbox) -> None:
+    write_demo_profiles(ProfileStore(), sandbox.url)
+
+
+def test_cli_what_if_text_names_the_change_that_flips(demo_profiles: None) -> None:
+    code, out, err = tokenlab("probe", "--profile", "demo-api-not-found", "--what-if")
+    assert code == 1, out + err
+    assert "← 404" in out and "most likely causes:" in out
+    assert "what-if (one change per replay, the first answer was 404):" in out
+    assert re.search(r"seed-first-call\s+404 → 200\s+FLIPS", out), out
+    assert re.search(r"fresh-token\s+404 → 404\s+same", out), out
+    assert re.search(r"other-header\s+not applicable: only a reference token", out), out
+    assert "what-if: seed-first-call flips it" in out
+    assert not re.search(r"eyJ[\w-]+\.[\w-]+\.[\w-]+", out + err)  # no whole token
+
+
+def test_cli_what_if_json(demo_profiles: None) -> None:
+    code, out, _ = tokenlab("probe", "--profile", "demo-api-forbidden", "--what-if", "--json")
+    assert code == 1
+    data = json.loads(out)
+    assert data["ok"] is False and data["flipped_by"] == []
+    assert data["original"]["status"] == 403 and data["original"]["verdict"]["causes"]
+    rows = {r["variation"]: r for r in data["replays"]}
+    assert rows["fresh-token"]["status"] == 403 and rows["fresh-token"]["changed"] == ["token"]
+    assert rows["seed-first-call"]["applies"] is False
+    assert data["summary"].startswith("no single change")
+
+
+def test_cli_what_if_with_repeat_is_a_usage_error(demo_profiles: None) -> None:
+    code, _, err = tokenlab("probe", "--profile", "demo-service-app", "--what-if", "--repeat", "2")
+    assert code == 2 and "exclude each other" in err and "Traceback" not in err
