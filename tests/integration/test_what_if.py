@@ -157,7 +157,9 @@ async def test_no_credential_goes_to_another_origin(
     with bus.collect(HttpExchange) as exchanges:
         await what_if(client, profile, Call(token), issue=issue)
     allowed = {urlsplit(profile.api).netloc, urlsplit(profile.authority).netloc}
-    carrying = [e for e in exchanges if any(k.lower() == "authorization" for k, _ in e.request_headers)]
+    carrying = [
+        e for e in exchanges if any(k.lower() == "authorization" for k, _ in e.request_headers)
+    ]
     assert carrying and {urlsplit(e.url).netloc for e in carrying} <= allowed
     with fault_server() as other:  # a path on another origin: refused before anything is sent
         elsewhere = f"{other.url}/ok/api/domain/odata/Crm_Sales_Customers"

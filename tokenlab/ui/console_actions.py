@@ -141,6 +141,19 @@ class ConsoleActions:
             bus,
         )
 
+    def what_if(self, request: Request) -> None:
+        profile = self._profile()
+        if profile is None:
+            return
+        s, bus = self.screen, Bus()
+        held = s.result.api_token if s.result else None
+        s.probe_worker(
+            lambda: runs.replay_what_if(
+                profile, held, request, secrets=s.secrets, bus=bus, cache=s.cache
+            ),
+            bus,
+        )
+
     def doctor(self) -> None:
         profile = self._profile()
         if profile is None:

@@ -299,9 +299,7 @@ async def what_if(
 Sender = Callable[[Change, "TokenSet | str"], Awaitable[ProbeResult]]
 
 
-def _sender(
-    client: httpx.AsyncClient, profile: Profile, call: Call, redactor: Redactor
-) -> Sender:
+def _sender(client: httpx.AsyncClient, profile: Profile, call: Call, redactor: Redactor) -> Sender:
     async def send(change: Change, token: TokenSet | str) -> ProbeResult:
         request = change.request
         return await probe(

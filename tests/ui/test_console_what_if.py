@@ -1,0 +1,41 @@
+"""The console's what-if replay (Probe pane), token diff (Token pane) and share bundle (Doctor)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.console_pilot import Heard, pane_text, press_and_wait, select
+from tokenlab.commands.demo_cmd import write_demo_profiles
+from tokenlab.core.profiles import ProfileStore
+from tokenlab.core.secrets import SecretStore
+from tokenlab.sandbox import Sandbox
+from tokenlab.ui.app import TokenlabApp, make_app
+from tokenlab.ui.messages import WhatIfAnswered
+from tokenlab.ui.widgets.probe_pane import ProbePane
+
+pytestmark = pytest.mark.slow  # each test starts the console and runs against the sandbox
+
+
+def _app(sandbox: Sandbox) -> TokenlabApp:
+    store = ProfileStore()
+    write_demo_profiles(store, sandbox.url)
+    return make_app(store, SecretStore(env={}), sandbox_url=sandbox.url)
+
+
+async def test_w_in_the_probe_pane_replays_and_shows_which_change_flips(sandbox: Sandbox) -> None:
+    heard = Heard()
+    app = _app(sandbox)
+    async with app.run_test(size=(80, 24), message_hook=heard.keep) as pilot:
+        select(app, "demo-api-not-found")
+        await press_and_wait(pilot, "4", "w")
+        assert heard.of(ProbePane.WhatIfRequested)  # the pane asked; the screen ran it
+        (answered,) = heard.of(WhatIfAnswered)
+        assert [r.variation for r in answered.result.flips] == ["seed-first-call"]
+        text = pane_text(app, "probe")
+        assert "What if (one change per replay; first answer 404)" in text
+        assert "seed-first-call 404 → 200 FLIPS" in text
+        assert "other-header not applicable" in text
+        assert "seed-first-call flips it" in text
+        # a plain send afterwards hides the replays again
+        await press_and_wait(pilot, "s")
+        assert "What if" not in pane_text(app, "probe")
