@@ -43,7 +43,9 @@ def test_scopes_are_compared_as_sets_and_times_as_deltas(before_after: tuple[str
     assert diff.comparable and not diff.same
     assert diff.scopes_added == ("update",) and diff.scopes_removed == ()
     deltas = dict(diff.time_deltas)
-    assert deltas["exp"] == pytest.approx(3600, abs=2) and deltas["iat"] == pytest.approx(3600, abs=2)
+    assert deltas["exp"] == pytest.approx(3600, abs=2) and deltas["iat"] == pytest.approx(
+        3600, abs=2
+    )
     assert "scopes: added update; removed none" in diff.summary_lines()
     assert any(line.startswith("times: ") and "exp +36" in line for line in diff.summary_lines())
     (scope,) = [d for d in diff.diffs if d.name == "scope"]
@@ -64,9 +66,11 @@ def test_another_instance_changes_the_header_kid_and_the_issuer(
 def test_the_same_token_is_the_same(sandbox: Sandbox) -> None:
     token = issue(sandbox)
     diff = diff_tokens(token, token)
-    assert diff.same and diff.diffs == () and diff.summary_lines() == [
-        "the tokens have the same header and claims"
-    ]
+    assert (
+        diff.same
+        and diff.diffs == ()
+        and diff.summary_lines() == ["the tokens have the same header and claims"]
+    )
 
 
 def test_reference_tokens_are_compared_only_whole() -> None:
@@ -106,7 +110,9 @@ def test_cli_diff_of_a_file_and_stdin(before_after: tuple[str, str], tmp_path: P
     assert a not in run.stdout + run.stderr and b not in run.stdout + run.stderr
 
 
-def test_cli_diff_json_reads_a_token_response(before_after: tuple[str, str], tmp_path: Path) -> None:
+def test_cli_diff_json_reads_a_token_response(
+    before_after: tuple[str, str], tmp_path: Path
+) -> None:
     a, b = before_after
     (tmp_path / "a.txt").write_text(a)
     (tmp_path / "b.json").write_text(json.dumps({"access_token": b, "token_type": "Bearer"}))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+from dataclasses import replace
+
 import pytest
 
-from tests.ui.console_pilot import Heard, pane_text, press_and_wait, select
+from tests.ui.console_pilot import Heard, pane_rows, pane_text, press_and_wait, select
 from tokenlab.commands.demo_cmd import write_demo_profiles
 from tokenlab.core.profiles import ProfileStore
 from tokenlab.core.secrets import SecretStore
@@ -39,3 +43,23 @@ async def test_w_in_the_probe_pane_replays_and_shows_which_change_flips(sandbox:
         # a plain send afterwards hides the replays again
         await press_and_wait(pilot, "s")
         assert "What if" not in pane_text(app, "probe")
+
+
+async def test_the_token_pane_diff_shows_scope_sets_and_time_deltas(sandbox: Sandbox) -> None:
+    app = _app(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        select(app, "demo-service-app")
+        profile = app.main.active
+        assert profile is not None
+        app.main.active = replace(profile, scopes=("read",))  # as if edited between two runs
+        await press_and_wait(pilot, "2", "r")
+        await asyncio.sleep(1.1)  # times have 1 s resolution: the new token's iat/exp must move
+        app.main.active = profile
+        await press_and_wait(pilot, "r", "3", "equals_sign")
+        text = pane_text(app, "token")
+        assert "Compared with the previous token" in text
+        assert "scopes: added update; removed none" in text
+        assert re.search(r"times: iat \+[12] s, nbf \+[12] s, exp \+[12] s", text), text
+        rows = {row[0]: row for row in pane_rows(app, "token") if row[1:2] == ("changed",)}
+        assert "granted now: update" in rows["scope"][4]
+        assert re.fullmatch(r"expected: differs in every new token \(\+[12] s\)", rows["exp"][4])

@@ -185,7 +185,7 @@ class ConsoleActions:
         s.app.notify("token issued: see the Token pane (3)", title=profile.name, markup=False)
 
     def compare(self) -> None:
-        from tokenlab.core.inspection.compare import compare_tokens
+        from tokenlab.core.inspection.compare import diff_tokens
 
         s = self.screen
         if not s.previous_access or s.result is None:
@@ -198,11 +198,11 @@ class ConsoleActions:
             )
             return
         try:
-            diffs = compare_tokens(s.previous_access, s.result.api_token.access_token)
+            diff = diff_tokens(s.previous_access, s.result.api_token.access_token)
         except TokenlabError as exc:
             self._error("token", exc)
             return
-        s.token_pane.show_comparison(diffs)
+        s.token_pane.show_comparison(diff)
 
     def pasted(self, text: str) -> None:
         s = self.screen
