@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from tokenlab.core.token_set import TokenSet
 
 FORMAT = "tokenlab-share/1"
+UNSIGNED_PLACE = "(the access token, its signature dropped)"
 # Response headers that let a support engineer find the request in their own logs.
 CORRELATION_HEADERS = (
     "x-correlation-id",
@@ -63,6 +64,8 @@ def share_bundle(
         if isinstance(token.get("introspection"), dict):
             token["introspection"] = scrub.claims(token["introspection"])
     body: dict[str, Any] = scrub.value(doc)
+    if isinstance(body.get("token"), dict) and run.facts.token is not None:
+        body["token"]["token"] = f"…({len(run.facts.token.token.token)} chars, removed)"
     now = time.time()
     return {
         "share": {
@@ -171,12 +174,14 @@ def share_markdown(
         *(f"- {line}" for line in share["redactions"]),
         f"- {share['pseudonym_count']} value(s) replaced by a hash",
         "",
+        "",
     ]
     report = report_markdown(dict(bundle), redactor, words)
     report = report.replace("# Doctor report:", "## Doctor report:", 1)
     tail = _md_authority(bundle) + _md_token(bundle) + _md_trace(bundle)
-    scrubbed = "\n".join(head) + report + "\n".join(tail) + "\n"
-    return redactor.text(scrubbed)
+    scrubbed = redactor.text("\n".join(head) + report + "\n".join(tail) + "\n")
+    # the redactor masks anything JWT-shaped; this one has no signature and hashed claims
+    return scrubbed.replace(UNSIGNED_PLACE, str(bundle.get("token_unsigned") or ""))
 
 
 def _md_authority(bundle: Mapping[str, Any]) -> list[str]:
@@ -199,7 +204,7 @@ def _md_token(bundle: Mapping[str, Any]) -> list[str]:
         return []
     lines = ["", "## Token claims", ""]
     if bundle.get("token_unsigned"):
-        lines += ["Signature dropped:", "", "```", str(bundle["token_unsigned"]), "```", ""]
+        lines += ["Signature dropped:", "", "```", UNSIGNED_PLACE, "```", ""]
     lines.append(f"header: `{json.dumps(token.get('header'), ensure_ascii=False)}`")
     lines += ["", "| claim | value |", "|---|---|"]
     for name, value in (token.get("claims") or {}).items():
