@@ -78,6 +78,9 @@ class PaneRequests(ConsoleScreen):
     def on_doctor_pane_export_requested(self, message: DoctorPane.ExportRequested) -> None:
         self.actions.export(message.fmt)
 
+    def on_doctor_pane_share_requested(self, message: DoctorPane.ShareRequested) -> None:
+        self.actions.share()
+
     def on_doctor_pane_copy_curl_requested(self, message: DoctorPane.CopyCurlRequested) -> None:
         self.actions.copy_curl()
 
