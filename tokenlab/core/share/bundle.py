@@ -70,8 +70,8 @@ def share_bundle(
     return {
         "share": {
             "format": FORMAT,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
-            "created_epoch": int(now),
+            "created_at": int(now),
+            "created_at_iso": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
             "redactions": list(REDACTIONS),
             "pseudonyms": sorted({p.partition(":")[0] for p in names.replaced.values()}),
             "pseudonym_count": len(names.replaced),
@@ -169,7 +169,7 @@ def share_markdown(
     head = [
         f"# Support bundle: {bundle['profile']['name']}",
         "",
-        f"{share['format']}, created {share['created']}. Safe to paste into a support ticket:",
+        f"{share['format']}, created {share['created_at_iso']}. Safe to paste into a support ticket:",
         "",
         *(f"- {line}" for line in share["redactions"]),
         f"- {share['pseudonym_count']} value(s) replaced by a hash",
