@@ -14,10 +14,11 @@ from urllib.parse import quote, urlencode
 import httpx
 import pytest
 
+from tests.idp.fixtures import TestProvider
 from tests.sandbox_fixtures import TEST_SETTINGS, sign_in
-from tests.support.targets import sandbox_profile
+from tests.support.targets import idp_profile, sandbox_profile
 from tokenlab.core.doctor import DoctorRun, run_doctor
-from tokenlab.core.events import Bus, HttpExchange, UserActionRequired
+from tokenlab.core.events import Bus, UserActionRequired
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.profiles import ProfileStore
 from tokenlab.core.secrets import SecretKind, SecretStore
@@ -212,4 +213,18 @@ def test_cli_doctor_share_writes_markdown_and_json(
     assert code == 2 and "FILE.md or FILE.json" in bad.getvalue()
 
 
-_ = HttpExchange  # the trace's events are HttpExchange: a bundle lists them all
+@pytest.mark.idp
+def test_idp_bundle_keeps_what_support_needs_and_no_secret(idp: TestProvider) -> None:
+    profile, store = idp_profile(idp, "service_basic")
+    secret = idp.clients["service_basic"].secret
+    assert secret
+    run = asyncio.run(run_doctor(profile, secrets=store, bus=Bus()))
+    assert run.facts.token is not None
+    bundle = share_bundle(run, store.redactor)
+    for fmt in ("json", "md"):
+        text = share_text(bundle, fmt, store.redactor)
+        assert_clean(text, {secret, run.facts.token.token.token}, fmt)
+        assert idp.issuer in text and profile.client_id in text
+    claims = bundle["token"]["claims"]
+    assert claims["iss"] == idp.issuer and "scope" in claims
+    assert bundle["token_unsigned"].endswith(".<dropped>")

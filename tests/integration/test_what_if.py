@@ -12,8 +12,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.idp.fixtures import FORBIDDEN_ENTITY_SET, TestProvider
 from tests.support.fault_server import fault_server
-from tests.support.targets import sandbox_profile
+from tests.support.targets import idp_profile, sandbox_profile
 from tokenlab import cli
 from tokenlab.commands.demo_cmd import write_demo_profiles
 from tokenlab.core.events import Bus, HttpExchange
@@ -209,3 +210,23 @@ def test_cli_what_if_json(demo_profiles: None) -> None:
 def test_cli_what_if_with_repeat_is_a_usage_error(demo_profiles: None) -> None:
     code, _, err = tokenlab("probe", "--profile", "demo-service-app", "--what-if", "--repeat", "2")
     assert code == 2 and "exclude each other" in err and "Traceback" not in err
+
+
+# -- the test provider -------------------------------------------------------------------------------
+
+
+@pytest.mark.idp
+async def test_idp_a_403_on_one_entity_set_is_flipped_by_the_seed_call(
+    idp: TestProvider, bus_client: tuple[Bus, httpx.AsyncClient]
+) -> None:
+    bus, client = bus_client
+    profile, store = idp_profile(idp, "service_basic")
+    profile = replace(profile, probe=replace(profile.probe, path=f"{FORBIDDEN_ENTITY_SET}?$top=1"))
+    issue = issuer(store, bus)
+    result = await what_if(client, profile, Call(await issue(profile)), issue=issue)
+    assert result.original.status == 403
+    replays = {r.variation: r for r in result.replays}
+    assert replays["fresh-token"].result is not None and not replays["fresh-token"].flipped
+    assert replays["seed-first-call"].flipped and replays["seed-first-call"].changed == ("request",)
+    assert [r.variation for r in result.flips] == ["seed-first-call"]
+    assert_one_change_each(result)
