@@ -2,7 +2,8 @@
 
 Applied to every string of the (already masked) report, in this order:
 - personal values the run saw (a claim set's `sub`, `email`, `name`, ...) wherever they appear,
-  e-mail addresses, and user names in URLs (`?username=`, `/users/NAME`): a stable short hash;
+  e-mail addresses, user names in URLs (`?username=`, `/users/NAME`) and in home-directory
+  paths (`/home/NAME/`, `C:\\Users\\NAME\\`): a stable short hash;
 - a JWT: its signature dropped and its payload's personal claims hashed
   (`header.payload.<dropped>`);
 - a masked secret or token (`abcd…(40 chars)`): only its length is kept.
@@ -45,6 +46,9 @@ USER_QUERY = re.compile(
 USER_PATH = re.compile(
     r"(?P<head>/(?:users?|people|persons?|members?|employees?)/)(?P<value>[^/?#\s\"'<>]+)",
     re.IGNORECASE,
+)
+HOME_PATH = re.compile(  # a file path in a home directory names its user: /home/NAME/...
+    r"(?P<head>(?:^|(?<=[\s\"'=(]))(?:/home/|/var/home/|[A-Za-z]:\\Users\\))(?P<value>[^/\\\s\"'<>]+)"
 )
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 JWT = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
@@ -112,6 +116,7 @@ class Scrubber:
             text = pattern.sub(lambda m: self.names.of(self.known[m.group(0)], m.group(0)), text)
         text = USER_QUERY.sub(lambda m: m.group("head") + self._user(m.group("value")), text)
         text = USER_PATH.sub(lambda m: m.group("head") + self._user(m.group("value")), text)
+        text = HOME_PATH.sub(lambda m: m.group("head") + self._user(m.group("value")), text)
         return EMAIL.sub(lambda m: self._pseudonym("email", m.group(0)), text)
 
     def _pseudonym(self, kind: str, value: str) -> str:
