@@ -100,7 +100,8 @@ def run(cli: Cli, seen: Seen, *args: str, stdin: str = "") -> int:
 
 
 def every_command(cli: Cli, seen: Seen, profile: str, reports: Path) -> None:
-    """token, probe and doctor with both report formats, each as text and as JSON."""
+    """token, probe (and its what-if) and doctor with both report formats and both share
+    bundles, each as text and as JSON."""
     run(cli, seen, "token", "-p", profile, "-v")
     run(cli, seen, "token", "-p", profile, "-v", "--json")
     run(cli, seen, "probe", "-p", profile, "-v")
@@ -108,9 +109,15 @@ def every_command(cli: Cli, seen: Seen, profile: str, reports: Path) -> None:
     md, js = reports / f"{profile}.md", reports / f"{profile}.json"
     run(cli, seen, "doctor", "-p", profile, "-v", "--report", str(md))
     run(cli, seen, "doctor", "-p", profile, "--json", "--report", str(js))
-    for path in (md, js):
+    run(cli, seen, "probe", "-p", profile, "-v", "--what-if")
+    run(cli, seen, "probe", "-p", profile, "--what-if", "--json")
+    share_md, share_js = reports / f"{profile}-share.md", reports / f"{profile}-share.json"
+    run(cli, seen, "doctor", "-p", profile, "--share", str(share_md))
+    run(cli, seen, "doctor", "-p", profile, "--share", str(share_js))
+    for path in (md, js, share_md, share_js):
         seen.add(str(path), path.read_text(encoding="utf-8"))
     json.loads(js.read_text(encoding="utf-8"))
+    json.loads(share_js.read_text(encoding="utf-8"))
 
 
 def add_profile(cli: Cli, seen: Seen, name: str, *options: str) -> None:

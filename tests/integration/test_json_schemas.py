@@ -18,13 +18,13 @@ from referencing import Registry, Resource
 
 from tokenlab.cli import build_parser, main
 from tokenlab.commands.demo_cmd import write_demo_profiles
-from tokenlab.commands.json_output import OUTPUTS
+from tokenlab.commands.json_output import FILES, OUTPUTS
 from tokenlab.core.json_times import AS_SENT
 from tokenlab.core.profiles import ProfileStore
 from tokenlab.sandbox import Sandbox
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "json"
-MARKER = re.compile(r"^tokenlab\.(?P<name>[a-z.]+)/(?P<version>\d+)$")
+MARKER = re.compile(r"^tokenlab\.(?P<name>[a-z.-]+)/(?P<version>\d+)$")
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
@@ -61,12 +61,13 @@ def test_every_command_with_json_has_a_schema_file_and_a_row() -> None:
     assert not missing_rows, f"add these to commands/json_output.py OUTPUTS: {missing_rows}"
     missing_files = set(OUTPUTS) - set(schemas)
     assert not missing_files, f"add docs/json/<name>.schema.json for: {missing_files}"
-    assert set(schemas) - set(OUTPUTS) == {"common"}  # no file for an output that is gone
+    assert set(schemas) - set(OUTPUTS) - set(FILES) == {"common"}  # none for a gone output
     for name, schema in schemas.items():
         Draft202012Validator.check_schema(schema)
         assert schema["$id"].endswith(f"/{name}.schema.json")
         if name != "common":
-            assert f"tokenlab.{name}/{OUTPUTS[name]}" in json.dumps(schema), name
+            version = OUTPUTS.get(name) or FILES[name]
+            assert f"tokenlab.{name}/{version}" in json.dumps(schema), name
 
 
 def _moments(value: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
@@ -118,6 +119,10 @@ def test_every_json_output_validates_against_its_schema(run: Any, sandbox: Sandb
         "doctor": run("doctor", "-p", "demo-service-app", "--json"),
         "doctor refused": run("doctor", "-p", "demo-disabled", "--json"),
         "demo": run("demo", "--port", str(sandbox.port), "--print-profiles", "--json"),
+        "probe what-if": run("probe", "-p", "demo-api-forbidden", "--what-if", "--json"),
+        "diff": run(
+            "diff", token.strip(), run("token", "-p", "demo-service-app", "-q")[1].strip(), "--json"
+        ),
         "watch": run(
             "watch", "-p", "demo-api-flaky-node", "--count", "2", "--interval", "1s", "--json"
         ),

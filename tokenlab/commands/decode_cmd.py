@@ -326,6 +326,9 @@ def render_compare(a: DecodedToken, b: DecodedToken) -> list[str]:
         lines.append("  identical")
     for d in diffs:
         tag = "expected" if d.expected else d.change
+        if d.name == "token":  # compared only whole: never a value, not even masked
+            lines.append(f"  {tag:<8} token  # {d.note}")
+            continue
         before = "-" if d.change == "added" else _short(d.before)
         after = "-" if d.change == "removed" else _short(d.after)
         lines.append(

@@ -24,6 +24,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--report", metavar="FILE", help="also write a report: FILE.md (Markdown) or FILE.json"
     )
+    p.add_argument(
+        "--share",
+        metavar="FILE",
+        help="also write a bundle safe for a support ticket: FILE.md (Markdown) or FILE.json; "
+        "secrets removed, token signatures dropped, personal data hashed",
+    )
     p.add_argument("--json", action="store_true", help="the whole report as JSON on stdout")
     p.add_argument(
         "--header",
@@ -56,6 +62,7 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     from tokenlab.core.storage import write_private_file
 
     fmt = _report_format(args.report) if args.report else ""
+    share_fmt = _report_format(args.share) if args.share else ""
     profile = ctx.profiles.load(args.profile)
     read_stdin_secret(args, ctx, profile.name, profile.scenario)
     TracePrinter(ctx.stderr, verbose=False, quiet=not args.verbose).attach(ctx.bus)
@@ -73,6 +80,13 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
         text = render(doc, fmt, ctx.secrets.redactor, hint_with_remedy)
         write_private_file(Path(args.report).expanduser(), text)
         ctx.stderr.write(f"report written to {args.report}\n")
+    if args.share:
+        from tokenlab.core.share import share_bundle, share_text
+
+        bundle = share_bundle(run, ctx.secrets.redactor)
+        text = share_text(bundle, share_fmt, ctx.secrets.redactor, hint_with_remedy)
+        write_private_file(Path(args.share).expanduser(), text)
+        ctx.stderr.write(f"share bundle written to {args.share}\n")
     if args.json:
         ctx.json(doc, schema="doctor")
     else:

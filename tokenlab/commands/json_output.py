@@ -27,6 +27,12 @@ OUTPUTS: dict[str, int] = {
     "doctor": 1,
     "demo": 1,
     "watch": 1,  # JSON lines: every line an object with this marker
+    "probe.what-if": 1,
+    "diff": 1,
+}
+# Formats written to a file rather than stdout: a schema file each, the marker inside.
+FILES: dict[str, int] = {
+    "doctor.share": 1,  # doctor --share FILE.json: the marker is share.format
 }
 
 

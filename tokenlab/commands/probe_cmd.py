@@ -68,6 +68,12 @@ def add_parser(sub: Any) -> None:
         default=60.0,
         help=f"with --repeat: stop after this many seconds (default 60, at most {MAX_REPEAT_SECONDS:g})",
     )
+    p.add_argument(
+        "--what-if",
+        action="store_true",
+        help="when the API refuses, replay the call changing one thing at a time (a fresh "
+        "token, the other header, other scopes, the seed's first call) and say which flips it",
+    )
     p.add_argument("--json", action="store_true", help="the result as JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="headers, and the flow's trace")
     # How to get the token when none is given: the same choices as `tokenlab token`.
@@ -77,6 +83,8 @@ def add_parser(sub: Any) -> None:
 
 
 def _check_args(args: argparse.Namespace) -> None:
+    if args.what_if and args.repeat is not None:
+        raise UsageError("--what-if and --repeat exclude each other", "use one of them")
     if args.repeat is not None and not 1 <= args.repeat <= MAX_REPEAT:
         raise UsageError(f"--repeat {args.repeat} is out of range", f"use 1..{MAX_REPEAT}")
     if not 0 < args.max_seconds <= MAX_REPEAT_SECONDS:
@@ -198,6 +206,8 @@ async def _probe(args: argparse.Namespace, ctx: CommandContext, profile: Profile
         run_id=new_run_id(),
         redactor=ctx.secrets.redactor,
     ) as client:
+        if args.what_if:
+            return await _what_if(args, ctx, profile, client, token, source, overrides)
         if args.repeat is not None:
             repeated = await repeat_probe(
                 client, profile, token, n=args.repeat, max_seconds=args.max_seconds, **overrides
@@ -289,3 +299,27 @@ def print_repeat(ctx: CommandContext, r: RepeatResult, source: str) -> None:
         v = r.first.verdict
         ctx.out(f"first answer: {'OK' if v.ok else 'FAIL'} [{v.kind}] {v.summary}")
     ctx.out("OK every answer was accepted" if r.ok else "FAIL not every answer was accepted")
+
+
+async def _what_if(
+    args: argparse.Namespace,
+    ctx: CommandContext,
+    profile: Profile,
+    client: Any,
+    token: TokenSet | str,
+    source: str,
+    overrides: dict[str, Any],
+) -> int:
+    from tokenlab.commands.probe_what_if import print_what_if, reissuer
+    from tokenlab.core.probing.what_if import Call, what_if
+
+    call = Call(token, args.header, args.method, args.path, args.data)
+    result = await what_if(
+        client, profile, call, issue=reissuer(args, ctx), redactor=overrides["redactor"]
+    )
+    if args.json:
+        ctx.json({"token": source, **result.to_json()}, schema="probe.what-if")
+    else:
+        print_result(ctx, result.original, source, verbose=args.verbose)
+        print_what_if(ctx, result)
+    return EXIT_OK if result.original.ok else EXIT_FAILURE

@@ -21,12 +21,22 @@ from tokenlab.ui.remedies import render_remedy
 from tokenlab.ui.session_runs import SESSION_FLOWS, end_session
 
 if TYPE_CHECKING:
+    from tokenlab.core.doctor import DoctorRun
     from tokenlab.core.profiles import Profile
     from tokenlab.core.token_set import FlowResult
     from tokenlab.ui.screens.main import MainScreen
 
 Request = tuple[str, str, tuple[tuple[str, str], ...]]
 REPORT_SUFFIX = {"markdown": "md", "json": "json"}
+
+
+def share_name_problem(name: str) -> str:
+    """A file name in the reports directory, ending in .md or .json ("" when it is fine)."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return "a file name, without a directory (it goes in the reports directory)"
+    if Path(name).suffix.lower() not in (".md", ".json"):
+        return "end the name with .md (Markdown) or .json"
+    return ""
 
 
 def console_words(hint: str, remedy: Remedy | None) -> str:
@@ -141,6 +151,19 @@ class ConsoleActions:
             bus,
         )
 
+    def what_if(self, request: Request) -> None:
+        profile = self._profile()
+        if profile is None:
+            return
+        s, bus = self.screen, Bus()
+        held = s.result.api_token if s.result else None
+        s.probe_worker(
+            lambda: runs.replay_what_if(
+                profile, held, request, secrets=s.secrets, bus=bus, cache=s.cache
+            ),
+            bus,
+        )
+
     def doctor(self) -> None:
         profile = self._profile()
         if profile is None:
@@ -172,7 +195,7 @@ class ConsoleActions:
         s.app.notify("token issued: see the Token pane (3)", title=profile.name, markup=False)
 
     def compare(self) -> None:
-        from tokenlab.core.inspection.compare import compare_tokens
+        from tokenlab.core.inspection.compare import diff_tokens
 
         s = self.screen
         if not s.previous_access or s.result is None:
@@ -185,11 +208,11 @@ class ConsoleActions:
             )
             return
         try:
-            diffs = compare_tokens(s.previous_access, s.result.api_token.access_token)
+            diff = diff_tokens(s.previous_access, s.result.api_token.access_token)
         except TokenlabError as exc:
             self._error("token", exc)
             return
-        s.token_pane.show_comparison(diffs)
+        s.token_pane.show_comparison(diff)
 
     def pasted(self, text: str) -> None:
         s = self.screen
@@ -259,6 +282,50 @@ class ConsoleActions:
             return
         s.doctor_pane.show_exported(str(path))
         s.app.notify(f"report written to {path}", markup=False)
+
+    def share(self) -> None:
+        """Ask for the bundle's file name (in the reports directory), then write it."""
+        from tokenlab.ui.screens.name_prompt import NamePromptScreen
+
+        s = self.screen
+        run = s.doctor_run
+        if run is None:
+            self._error(
+                "doctor",
+                TokenlabError("no doctor run to share", "run the doctor first: Doctor pane (5)"),
+            )
+            return
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        suggestion = f"tokenlab-share-{run.facts.profile.name}-{stamp}.md"
+
+        def named(name: str | None) -> None:
+            if name:
+                self._write_share(run, reports_dir() / name)
+
+        prompt = NamePromptScreen(
+            f"Write the share bundle (.md or .json) in {reports_dir()} as:",
+            suggestion,
+            frozenset(),
+            check=share_name_problem,
+        )
+        s.app.push_screen(prompt, named)
+
+    def _write_share(self, run: DoctorRun, path: Path) -> None:
+        from tokenlab.core.share import share_bundle, share_text
+
+        s = self.screen
+        fmt = "json" if path.suffix.lower() == ".json" else "md"
+        bundle = share_bundle(run, s.secrets.redactor)
+        try:
+            write_private_file(path, share_text(bundle, fmt, s.secrets.redactor, console_words))
+        except (OSError, TokenlabError) as exc:
+            self._error(
+                "doctor",
+                TokenlabError(f"cannot write {path}: {exc}", "check the directory's permissions"),
+            )
+            return
+        s.doctor_pane.show_shared(str(path))
+        s.app.notify(f"share bundle written to {path}", markup=False)
 
     def copy_curl(self) -> None:
         """The failing request as curl (secrets as shell variables): the token request when no

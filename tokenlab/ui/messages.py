@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from tokenlab.core.errors import TokenlabError
     from tokenlab.core.inspection.token_report import TokenReport
     from tokenlab.core.probing import ProbeResult, RepeatResult
+    from tokenlab.core.probing.what_if import WhatIfResult
     from tokenlab.core.profiles import Profile
     from tokenlab.core.token_set import FlowResult
 
@@ -133,6 +134,15 @@ class ProbeAnswered(Message, bubble=False):
     """The API answered a probe (or its redirect chain ended)."""
 
     def __init__(self, profile: Profile, result: ProbeResult) -> None:
+        super().__init__()
+        self.profile = profile
+        self.result = result
+
+
+class WhatIfAnswered(Message, bubble=False):
+    """A what-if replay finished: the first answer and each one-change replay."""
+
+    def __init__(self, profile: Profile, result: WhatIfResult) -> None:
         super().__init__()
         self.profile = profile
         self.result = result

@@ -8,6 +8,7 @@ workers, one group per pane, and posts what they return.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tokenlab.core.authority import AuthorityCache, inspect_authority
@@ -20,6 +21,7 @@ from tokenlab.ui.messages import (
     RepeatAnswered,
     TokenChecked,
     TokenReady,
+    WhatIfAnswered,
 )
 
 if TYPE_CHECKING:
@@ -193,6 +195,36 @@ async def send_probe(
             headers=dict(headers), redactor=secrets.redactor,
         )  # fmt: skip
     return ProbeAnswered(profile, result)
+
+
+async def replay_what_if(
+    profile: Profile,
+    token: TokenSet | None,
+    request: tuple[str, str, tuple[tuple[str, str], ...]],
+    *,
+    secrets: SecretStore,
+    bus: Bus,
+    cache: AuthorityCache,
+) -> WhatIfAnswered:
+    """The request as edited, then one replay per variation that applies (a new token, when a
+    variation needs one, comes from the profile's flow: its trace shows it)."""
+    from tokenlab.core.probing.what_if import Call, what_if
+
+    method, path, headers = request
+    use = await _token_for_probe(profile, token, secrets=secrets, bus=bus, cache=cache)
+
+    async def issue(changed: Profile) -> TokenSet:
+        ready = await get_token(
+            changed, secrets=secrets, bus=bus, cache=cache, options=flow_options(None, None)
+        )
+        return ready.result.api_token
+
+    # the pane's headers are the profile's probe headers as edited: they replace them
+    edited = replace(profile, probe=replace(profile.probe, headers=tuple(headers)))
+    call = Call(use, method=method, path=path or None)
+    async with _client(profile, secrets, bus) as client:
+        result = await what_if(client, edited, call, issue=issue, redactor=secrets.redactor)
+    return WhatIfAnswered(profile, result)
 
 
 async def doctor(

@@ -15,7 +15,7 @@ from tests.ui.widgets.pane_app import SIZE, PaneApp, fake_jwt, shown, words
 from tokenlab.core.errors import RemedyKind, TokenlabError, remedy
 from tokenlab.core.events import Bus
 from tokenlab.core.flows.runner import run_flow
-from tokenlab.core.inspection.compare import compare_tokens
+from tokenlab.core.inspection.compare import diff_tokens
 from tokenlab.core.inspection.decode import decode_token
 from tokenlab.core.inspection.token_report import check_token
 from tokenlab.core.redact import mask
@@ -262,13 +262,14 @@ async def test_comparison_lists_every_difference_with_expected_churn_dimmed(
 ) -> None:
     first = (await service_app_result(sandbox)).api_token.access_token
     second_result = await service_app_result(sandbox)
-    diffs = compare_tokens(first, second_result.api_token.access_token)
+    compared = diff_tokens(first, second_result.api_token.access_token)
+    diffs = compared.diffs
     assert any(d.name == "jti" and d.expected for d in diffs)
     app = PaneApp(TokenPane())
     async with app.run_test(size=SIZE, message_hook=app.keep) as pilot:
         pane = app.query_one(TokenPane)
         pane.show_result(second_result)
-        pane.show_comparison(diffs)
+        pane.show_comparison(compared)
         await pilot.pause()
         table = pane.query_one("#token-compare", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
@@ -284,9 +285,10 @@ async def test_the_same_claims_say_so() -> None:
     app = PaneApp(TokenPane())
     async with app.run_test(size=SIZE, message_hook=app.keep) as pilot:
         pane = app.query_one(TokenPane)
-        pane.show_comparison([])
+        token = fake_jwt({"alg": "RS256"}, {"iss": "https://i/id", "scope": "read"})
+        pane.show_comparison(diff_tokens(token, token))
         await pilot.pause()
-        assert "no differences" in shown(pane.query_one("#compare-title"))
+        assert "the same header and claims" in shown(pane.query_one("#compare-title"))
         assert not pane.query_one("#token-compare").display
 
 

@@ -17,6 +17,7 @@ CHURN_CLAIMS = frozenset(
 CHURN_HEADER = frozenset({"kid"})  # keys rotate; a different kid alone is no mistake
 
 Change = Literal["added", "removed", "changed"]
+NOT_COMPARABLE = "a different token; reference and opaque tokens cannot be compared by content"
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,13 @@ class ClaimDiff:
 
 
 def _diff_note(name: str, before: Any, after: Any, expected: bool) -> str:
+    delta = time_delta(name, before, after)
     if expected:
-        t0, t1 = as_time(before), as_time(after)
-        if name in TIME_CLAIMS and t0 is not None and t1 is not None:
-            return f"expected: differs in every new token ({t1 - t0:+.0f} s)"
+        if delta is not None:
+            return f"expected: differs in every new token ({delta:+.0f} s)"
         return "expected: differs in every new token"
+    if delta is not None:
+        return f"{delta:+.0f} s"
     if name == "scope":
         b = set(scopes_of({"scope": before}) or ())
         a = set(scopes_of({"scope": after}) or ())
@@ -120,14 +123,100 @@ def compare_tokens(a: DecodedToken | str, b: DecodedToken | str) -> list[ClaimDi
                 "kind", "changed", before.kind, after.kind, False, "a different kind of token"
             )
         )
-    if before.kind in ("reference", "opaque") or after.kind in ("reference", "opaque"):
-        if before.token != after.token:
-            diffs.append(
-                ClaimDiff(
-                    "token", "changed", before.masked, after.masked, False, "a different token"
-                )
-            )
+    if not comparable(before, after):
+        if before.token != after.token:  # whether they differ; never a value (a stored secret)
+            diffs.append(ClaimDiff("token", "changed", None, None, False, NOT_COMPARABLE))
         return diffs
     diffs += compare_claims(before.header, after.header, prefix="header.", churn=CHURN_HEADER)
     diffs += compare_claims(before.claims, after.claims)
     return diffs
+
+
+def time_delta(name: str, before: Any, after: Any) -> float | None:
+    """`after - before` in seconds for a time claim present on both sides, else None."""
+    if name not in TIME_CLAIMS:
+        return None
+    t0, t1 = as_time(before), as_time(after)
+    return None if t0 is None or t1 is None else t1 - t0
+
+
+def comparable(a: DecodedToken, b: DecodedToken) -> bool:
+    """Both carry readable claims (JWTs); a reference or opaque token is compared only whole."""
+    return a.kind not in ("reference", "opaque") and b.kind not in ("reference", "opaque")
+
+
+@dataclass(frozen=True)
+class TokenDiff:
+    """Two tokens compared: every difference, and the ones a person asks about first (scopes
+    as sets, times as deltas, the header's kid/alg/typ)."""
+
+    kinds: tuple[str, str]
+    comparable: bool
+    same: bool
+    diffs: tuple[ClaimDiff, ...]
+    scopes_added: tuple[str, ...] = ()
+    scopes_removed: tuple[str, ...] = ()
+    time_deltas: tuple[tuple[str, float], ...] = ()  # (claim, after - before seconds)
+
+    @property
+    def header_changes(self) -> tuple[ClaimDiff, ...]:
+        return tuple(d for d in self.diffs if d.name.startswith("header."))
+
+    @property
+    def findings(self) -> tuple[ClaimDiff, ...]:
+        """The differences that are not churn every new token has."""
+        return tuple(d for d in self.diffs if not d.expected)
+
+    def summary_lines(self) -> list[str]:
+        """What differs, in a few plain lines (shared by the CLI and the console)."""
+        if not self.comparable:
+            what = "the same token" if self.same else "different tokens"
+            return [f"{what}; reference and opaque tokens cannot be compared by content"]
+        if not self.diffs:
+            return ["the tokens have the same header and claims"]
+        lines = []
+        if self.scopes_added or self.scopes_removed:
+            added = " ".join(self.scopes_added) or "none"
+            removed = " ".join(self.scopes_removed) or "none"
+            lines.append(f"scopes: added {added}; removed {removed}")
+        if self.time_deltas:
+            lines.append("times: " + ", ".join(f"{n} {d:+.0f} s" for n, d in self.time_deltas))
+        for d in self.header_changes:
+            lines.append(
+                f"header: {d.name[7:]} {d.change}" + (" (keys rotate)" if d.expected else "")
+            )
+        churn = len(self.diffs) - len(self.findings)
+        lines.append(f"{len(self.diffs)} difference(s), {churn} expected in every new token")
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "same": self.same,
+            "comparable": self.comparable,
+            "kinds": list(self.kinds),
+            "scopes": {"added": list(self.scopes_added), "removed": list(self.scopes_removed)},
+            "time_deltas_s": {name: delta for name, delta in self.time_deltas},
+            "header_changes": [d.to_json() for d in self.header_changes],
+            "differences": [d.to_json() for d in self.diffs],
+            "summary": self.summary_lines(),
+        }
+
+
+def diff_tokens(a: DecodedToken | str, b: DecodedToken | str) -> TokenDiff:
+    """`compare_tokens`, with the scopes as sets and the times as deltas."""
+    before = a if isinstance(a, DecodedToken) else decode_token(a)
+    after = b if isinstance(b, DecodedToken) else decode_token(b)
+    diffs = tuple(compare_tokens(before, after))
+    kinds = (str(before.kind), str(after.kind))
+    if not comparable(before, after):
+        return TokenDiff(kinds, False, before.token == after.token, diffs)
+    had = set(scopes_of(before.claims) or ())
+    has = set(scopes_of(after.claims) or ())
+    deltas = tuple(
+        (d.name, delta)
+        for d in diffs
+        if (delta := time_delta(d.name, d.before, d.after)) is not None
+    )
+    return TokenDiff(
+        kinds, True, not diffs, diffs, tuple(sorted(has - had)), tuple(sorted(had - has)), deltas
+    )

@@ -1,7 +1,9 @@
-"""Ask for a profile name (copy, rename), checked as it is typed: valid and not yet taken."""
+"""Ask for a name, checked as it is typed: a profile name (copy, rename: valid and not yet
+taken) by default, or what `check` accepts (a file name for the share bundle)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -18,11 +20,18 @@ from tokenlab.core.profiles import check_name
 class NamePromptScreen(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, question: str, suggestion: str, taken: frozenset[str]) -> None:
+    def __init__(
+        self,
+        question: str,
+        suggestion: str,
+        taken: frozenset[str],
+        check: Callable[[str], str] | None = None,
+    ) -> None:
         super().__init__()
         self.question = question
         self.suggestion = suggestion
         self.taken = taken
+        self.check = check  # name -> what is wrong with it ("" when nothing)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="name-prompt"):
@@ -31,6 +40,8 @@ class NamePromptScreen(ModalScreen[str | None]):
             yield Static(id="name-error", classes="field-error")
 
     def problem(self, name: str) -> str:
+        if self.check is not None:
+            return self.check(name)
         try:
             check_name(name)
         except ProfileError as exc:

@@ -69,11 +69,17 @@ class PaneRequests(ConsoleScreen):
     def on_probe_pane_repeat_requested(self, message: ProbePane.RepeatRequested) -> None:
         self.actions.probe((message.method, message.path, message.headers), count=message.count)
 
+    def on_probe_pane_what_if_requested(self, message: ProbePane.WhatIfRequested) -> None:
+        self.actions.what_if((message.method, message.path, message.headers))
+
     def on_doctor_pane_run_requested(self, message: DoctorPane.RunRequested) -> None:
         self.actions.doctor()
 
     def on_doctor_pane_export_requested(self, message: DoctorPane.ExportRequested) -> None:
         self.actions.export(message.fmt)
+
+    def on_doctor_pane_share_requested(self, message: DoctorPane.ShareRequested) -> None:
+        self.actions.share()
 
     def on_doctor_pane_copy_curl_requested(self, message: DoctorPane.CopyCurlRequested) -> None:
         self.actions.copy_curl()

@@ -26,6 +26,7 @@ from tokenlab.ui.messages import (
     TokenReady,
     TokenReceived,
     UserActionNeeded,
+    WhatIfAnswered,
 )
 from tokenlab.ui.screens.console_base import ConsoleScreen
 
@@ -116,6 +117,9 @@ class RunRouting(ConsoleScreen):
 
     def on_probe_answered(self, message: ProbeAnswered) -> None:
         self.probe_pane.show_result(message.result)
+
+    def on_what_if_answered(self, message: WhatIfAnswered) -> None:
+        self.probe_pane.show_what_if(message.result)
 
     def on_repeat_answered(self, message: RepeatAnswered) -> None:
         self.probe_pane.show_repeat(message.result)

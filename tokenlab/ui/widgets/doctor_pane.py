@@ -64,6 +64,7 @@ class DoctorPane(VerticalScroll):
         Binding("e", "export('markdown')", "Export Markdown"),
         Binding("E", "export('json')", "Export JSON"),
         Binding("c", "copy_curl", "Copy as curl"),
+        Binding("s", "share", "Share bundle"),
     ]
 
     class RunRequested(Message):
@@ -76,6 +77,9 @@ class DoctorPane(VerticalScroll):
 
     class CopyCurlRequested(Message):
         pass
+
+    class ShareRequested(Message):
+        """Write the run as a bundle safe for a support ticket (the screen asks for a name)."""
 
     def __init__(
         self,
@@ -177,6 +181,15 @@ class DoctorPane(VerticalScroll):
             )
             return
         self.post_message(self.ExportRequested(fmt))
+
+    def action_share(self) -> None:
+        if self.run is None:
+            self._show("doctor-notice", Content("Nothing to share yet: press d to run the doctor."))
+            return
+        self.post_message(self.ShareRequested())
+
+    def show_shared(self, path: str) -> None:
+        self._show("doctor-exported", Content.assemble(("Share bundle written to ", "bold"), path))
 
     def action_copy_curl(self) -> None:
         if self.run is None:

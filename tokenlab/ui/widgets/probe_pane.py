@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.probing import ProbeResult, RepeatResult
+from tokenlab.core.probing.what_if import WhatIfResult
 from tokenlab.core.profiles import Profile
 from tokenlab.ui.widgets.busy_line import BusyLine
 from tokenlab.ui.widgets.latency_chart import LatencyChart
@@ -48,11 +49,21 @@ class ProbePane(VerticalScroll):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "send", "Send"),
         Binding("n", "repeat", "Repeat ×N"),
+        Binding("w", "what_if", "What if"),
         Binding("h", "history", "History"),
         Binding("b", "body", "Body"),
     ]
 
     class SendRequested(Message):
+        def __init__(self, method: str, path: str, headers: Headers) -> None:
+            super().__init__()
+            self.method = method
+            self.path = path
+            self.headers = headers
+
+    class WhatIfRequested(Message):
+        """Send the request, then replay it changing one thing at a time (when refused)."""
+
         def __init__(self, method: str, path: str, headers: Headers) -> None:
             super().__init__()
             self.method = method
@@ -120,6 +131,11 @@ class ProbePane(VerticalScroll):
         self.query_one("#probe-history-title").display = True
         self.query_one(ProbeResultView).show(result)
 
+    def show_what_if(self, result: WhatIfResult) -> None:
+        """A what-if replay: its first answer joins the history; the replays show under it."""
+        self.show_result(result.original)
+        self.query_one(ProbeResultView).show_what_if(result)
+
     def show_repeat(self, result: RepeatResult) -> None:
         self.query_one(BusyLine).stop()
         self.notice("")
@@ -150,6 +166,11 @@ class ProbePane(VerticalScroll):
         draft = self._draft()
         if draft is not None:
             self.post_message(self.SendRequested(draft.method, draft.path, draft.headers))
+
+    def action_what_if(self) -> None:
+        draft = self._draft()
+        if draft is not None:
+            self.post_message(self.WhatIfRequested(draft.method, draft.path, draft.headers))
 
     def action_repeat(self) -> None:
         draft = self._draft()

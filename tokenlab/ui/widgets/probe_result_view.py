@@ -16,6 +16,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tokenlab.core.probing import ProbeResult
+from tokenlab.core.probing.what_if import WhatIfResult
 from tokenlab.core.www_authenticate import Challenge
 from tokenlab.ui.widgets.marks import INDENT, causes_content, mark, remedy_line
 
@@ -115,6 +116,31 @@ def body_renderable(result: ProbeResult) -> RenderableType:
     return Text(body.text or "(empty)")
 
 
+def what_if_content(result: WhatIfResult) -> Content:
+    """One line per variation: the answer it got (and whether it flipped), or why it did not
+    apply; then what the flip means."""
+    first = result.original
+    lines = [
+        Content.styled(f"What if (one change per replay; first answer {first.status})", "bold")
+    ]
+    for r in result.replays:
+        if r.result is None:
+            state = "not applicable" if r.applies is False else "not replayed"
+            lines.append(Content.assemble(f"  {r.variation} ", (f"{state}: {r.why_not}", "dim")))
+            continue
+        style = "$success" if r.flipped else "$error"
+        lines.append(
+            Content.assemble(
+                f"  {r.variation} ",
+                (f"{first.status} → {r.result.status}", f"bold {style}"),
+                ("  FLIPS" if r.flipped else "  same", style),
+                (f"  {r.words}", "dim"),
+            )
+        )
+    lines.append(Content.assemble(mark("pass" if result.flips else "warn"), " ", result.summary))
+    return Content("\n").join(lines)
+
+
 class ProbeResultView(Vertical):
     """The answer of one probe, section by section."""
 
@@ -122,6 +148,7 @@ class ProbeResultView(Vertical):
         yield Static(id="probe-status")
         yield Static(id="probe-verdict")
         yield Static(id="probe-causes")
+        yield Static(id="probe-what-if")
         yield Static(id="probe-challenges")
         yield Static(id="probe-redirects")
         yield Static(id="probe-response-headers")
@@ -129,8 +156,16 @@ class ProbeResultView(Vertical):
         with VerticalScroll(id="probe-body"):
             yield Static(id="probe-body-text")
 
+    def show_what_if(self, result: WhatIfResult) -> None:
+        """The first answer as usual, with the replays under its ranked causes."""
+        self.show(result.original)
+        shown = self.query_one("#probe-what-if", Static)
+        shown.update(what_if_content(result))
+        shown.display = True
+
     def show(self, result: ProbeResult) -> None:
         sections = {
+            "probe-what-if": Content(""),
             "probe-status": status_content(result),
             "probe-verdict": verdict_content(result),
             "probe-causes": causes_content(result.verdict.causes) if not result.ok else Content(""),

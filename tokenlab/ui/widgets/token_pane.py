@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Input, Static
 
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.inspection.claims import value_text
-from tokenlab.core.inspection.compare import ClaimDiff
+from tokenlab.core.inspection.compare import TokenDiff
 from tokenlab.core.inspection.decode import TokenFormatError, decode_token
 from tokenlab.core.inspection.token_report import TokenReport, check_token
 from tokenlab.core.redact import mask
@@ -164,20 +164,16 @@ class TokenPane(VerticalScroll):
         if which == "pasted" and self.result is None:
             self.query_one(Countdown).set_expiry(_exp_claim(report), "pasted token")
 
-    def show_comparison(self, diffs: list[ClaimDiff]) -> None:
-        """The previous token against this one, claim by claim; expected churn dimmed."""
+    def show_comparison(self, compared: TokenDiff) -> None:
+        """The previous token against this one: the scopes as sets, the times as deltas and
+        the header first, then claim by claim (expected churn dimmed)."""
         title = self.query_one("#compare-title", Static)
         table = self.query_one("#token-compare", DataTable)
         table.clear()
-        expected = sum(d.expected for d in diffs)
-        if not diffs:
-            summary = "Compared with the previous token: no differences"
-        else:
-            summary = (
-                f"Compared with the previous token: {len(diffs)} difference(s), "
-                f"{expected} expected in every new token (dimmed)"
-            )
-        title.update(Content.styled(summary, "bold"))
+        diffs = compared.diffs if compared.comparable else ()
+        heading = Content.styled("Compared with the previous token", "bold")
+        lines = [Content.assemble("  ", line) for line in compared.summary_lines()]
+        title.update(Content("\n").join([heading, *lines]))
         for diff in diffs:
             style = "dim" if diff.expected else ""
             cells = (
