@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "probe_cmd",
     "doctor_cmd",
     "demo_cmd",
+    "app_cmd",
 )
 MODULE_OF_COMMAND = {
     "profiles": "profiles_cmd",
@@ -37,6 +38,7 @@ MODULE_OF_COMMAND = {
     "doctor": "doctor_cmd",
     "sandbox": "demo_cmd",
     "demo": "demo_cmd",
+    "app": "app_cmd",
 }
 
 

@@ -172,6 +172,10 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
     RemedyKind.FIX_REQUEST: lambda r: (
         f"check the probe's {r.get('what', 'request')} (--path, --method, --header)"
     ),
+    RemedyKind.NAME_REGISTRATION_ENTITY: lambda r: (
+        "give the entity set's name with --entity NAME (it has Trusted Applications' fields: "
+        "ApplicationUri, IsEnabled, Scope...)"
+    ),
     RemedyKind.ASK_ADMINISTRATORS: lambda r: (
         f"ask the instance's administrators about {r.get('about') or 'this failure'}, and give "
         f"them the report of `tokenlab doctor --profile {r.get('profile') or 'NAME'} "

@@ -42,6 +42,7 @@ class RemedyKind(StrEnum):
     FIX_CLOCK = "fix-clock"  # clock (this-machine | authority | api), offset_s
     FIX_REQUEST = "fix-request"  # what (path | method | header | api-url | request)
     ASK_ADMINISTRATORS = "ask-administrators"  # about (what only the instance's admins can see)
+    NAME_REGISTRATION_ENTITY = "name-registration-entity"  # entity (the name that was tried)
 
 
 # FIX_CLOCK's `clock`, in words any face can show.

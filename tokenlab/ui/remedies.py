@@ -142,6 +142,10 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
     RemedyKind.GET_NEW_TOKEN: lambda r: f"run the flow of {_profile(r)} again (2) for a new token",
     RemedyKind.FIX_TRUSTED_APPLICATION: _trusted_application,
     RemedyKind.FIX_CLOCK: _clock,
+    RemedyKind.NAME_REGISTRATION_ENTITY: lambda r: (
+        "type the entity set's name this instance uses in the Trusted Application check's "
+        "entity field (6 Profiles, t on the profile), then run the check again"
+    ),
     RemedyKind.ASK_ADMINISTRATORS: lambda r: (
         f"ask the instance's administrators about {r.get('about') or 'this failure'}; "
         "the Doctor pane (5) exports the checklist to give them"
