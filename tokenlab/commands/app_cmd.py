@@ -99,7 +99,7 @@ def check_lines(check: AppCheck) -> list[str]:
     ]
     rows = [(c.field, c.expected or "-", c.registered or "-", c.status) for c in check.comparisons]
     head = ("field", "card", "registered", "")
-    widths = [min(40, max(len(r[i]) for r in (head, *rows))) for i in range(3)]
+    widths = [min(44, max(len(r[i]) for r in (head, *rows))) for i in range(3)]
     for row in (head, *rows):
         cells = [row[i][: widths[i]].ljust(widths[i]) for i in range(3)]
         lines.append("  " + "  ".join((*cells, row[3])).rstrip())

@@ -153,7 +153,7 @@ def _system_user(card: TrustedAppCard, reg: Registration) -> list[Comparison]:
         detail = "" if reg.system_user else "client_credentials needs a SystemUser"
         rows.append(
             Comparison(
-                "SystemUser", "system-user", status, "(set)", _shown(reg.system_user), detail
+                "SystemUser", "system-user", status, "(set)", reg.system_user or "(none)", detail
             )
         )
     return rows
