@@ -72,7 +72,7 @@ def run_check(
     import asyncio
 
     from tokenlab.core.trusted_app import DEFAULT_ENTITY, build_card, compare
-    from tokenlab.core.trusted_app.registration import fetch_registration
+    from tokenlab.core.trusted_app.fetch import fetch_registration
 
     profile = ctx.profiles.load(profile_name)
     admin = ctx.profiles.load(admin_name)

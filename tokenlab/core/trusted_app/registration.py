@@ -20,9 +20,6 @@ from tokenlab.core.urls import join_url
 if TYPE_CHECKING:
     import httpx
 
-    from tokenlab.core.events import Bus
-    from tokenlab.core.profiles import Profile
-    from tokenlab.core.secrets import SecretStore
 
 DEFAULT_ENTITY = "Systems_Security_TrustedApplications"
 # Where each fact is in the entity (the platform's names); the first name present wins.
@@ -164,26 +161,3 @@ async def read_registration(
     # OData's eq may ignore case on the server; ApplicationUri is matched exactly here
     found = [r for r in rows if isinstance(r, dict) and r.get("ApplicationUri") == client_id]
     return registration_of(found[0], shown) if found else None
-
-
-async def fetch_registration(
-    admin: Profile,
-    client_id: str,
-    *,
-    secrets: SecretStore,
-    bus: Bus,
-    entity: str = DEFAULT_ENTITY,
-) -> Registration | None:
-    """Get a token for the administrator profile, then read the registration of `client_id`."""
-    from tokenlab.core.events import new_run_id
-    from tokenlab.core.flows.runner import run_flow
-    from tokenlab.core.http import HttpOptions, build_client
-
-    run_id = new_run_id()
-    options = HttpOptions.from_profile(admin)
-    async with build_client(options, bus=bus, run_id=run_id, redactor=secrets.redactor) as client:
-        flow = await run_flow(admin, secrets=secrets, bus=bus, client=client, run_id=run_id)
-        token = flow.api_token.access_token
-        return await read_registration(
-            client, admin.api, token, client_id, entity=entity, admin=admin.name
-        )
