@@ -153,3 +153,20 @@ def test_a_profile_that_is_no_administrator_is_refused(demo: Any) -> None:
 def test_automation_has_no_card(demo: Any) -> None:
     r = demo("app", "card", "-p", "demo-automation")
     assert r.code == 2 and "no Trusted Application is involved" in r.err
+
+
+def test_the_json_has_the_fields_its_schema_documents(demo: Any) -> None:
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "json"
+    card_schema = json.loads((docs / "app-card.schema.json").read_text())
+    check_schema = json.loads((docs / "app-check.schema.json").read_text())
+    card = json.loads(demo("app", "card", "-p", "demo-portal", "--json").out)
+    assert set(card) == set(card_schema["properties"]) == set(card_schema["required"])
+    _, doc = check(demo, "demo-redirect-mismatch")
+    assert set(doc) == set(check_schema["properties"]) == set(check_schema["required"])
+    comparison = check_schema["properties"]["comparisons"]["items"]
+    for c in doc["comparisons"]:
+        assert set(c) == set(comparison["properties"])
+        assert c["kind"] in comparison["properties"]["kind"]["enum"]
+    assert set(doc["registration"]) == set(check_schema["properties"]["registration"]["properties"])
