@@ -94,8 +94,8 @@ def check_lines(check: AppCheck) -> list[str]:
     reg = check.registration
     where = reg.url if reg else check.entity
     lines = [
-        f"Trusted Application {check.card.client_id!r} for profile {check.card.profile!r}, "
-        f"read from {where} as {check.admin_profile!r}"
+        f"Trusted Application {check.card.client_id!r} for profile {check.card.profile!r}",
+        f"read as {check.admin_profile!r} from {where}",
     ]
     rows = [(c.field, c.expected or "-", c.registered or "-", c.status) for c in check.comparisons]
     head = ("field", "card", "registered", "")
