@@ -170,3 +170,21 @@ def test_the_json_has_the_fields_its_schema_documents(demo: Any) -> None:
         assert set(c) == set(comparison["properties"])
         assert c["kind"] in comparison["properties"]["kind"]["enum"]
     assert set(doc["registration"]) == set(check_schema["properties"]["registration"]["properties"])
+
+
+def test_the_doctor_with_an_admin_profile_never_shows_the_secret(
+    demo: Any, sandbox: Sandbox
+) -> None:
+    from urllib.parse import quote, quote_plus
+
+    add_profile(demo, sandbox, "canary", "service-app", SERVICE_APP)
+    assert demo("secret", "set", "canary", "--stdin", stdin=CANARY + "\n").code == 0
+    forms = {CANARY, quote(CANARY), quote_plus(CANARY), base64.b64encode(CANARY.encode()).decode()}
+    for extra in ((), ("--json",)):
+        r = demo("doctor", "-p", "canary", "--admin-profile", "demo-admin", "-v", *extra)
+        assert r.code == 1
+        for form in forms:
+            assert form not in r.out and form not in r.err
+    doc = json.loads(demo("doctor", "-p", "canary", "--admin-profile", "demo-admin", "--json").out)
+    assert doc["diagnosis"]["causes"][0]["key"] == "registration-secret"
+    assert doc["app_check"]["card"]["secret_source"] == "secret in the keyring"

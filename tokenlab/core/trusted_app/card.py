@@ -31,6 +31,14 @@ SECRET_METHODS = ("client_secret_basic", "client_secret_post")
 LOOPBACK_REDIRECT = "http://127.0.0.1/callback"
 
 
+# Where the hashed secret came from (SecretLocation.source), in words.
+SOURCE_WORDS = {
+    "memory": "secret given for this run",
+    "keyring": "secret in the keyring",
+    "public-demo-value": "published sandbox demo value",
+}
+
+
 def secret_hash(secret: str) -> str:
     """How the platform stores a client secret: `base64(sha256(secret))`."""
     return base64.b64encode(hashlib.sha256(secret.encode()).digest()).decode()
@@ -200,7 +208,9 @@ def _stored_secret(profile: Profile, secrets: SecretStore) -> tuple[str | None, 
     )
     if value is None:
         return None, "", "store the profile's client secret to see its stored form here"
-    source = where.detail or where.source
+    source = SOURCE_WORDS.get(where.source, where.source)
+    if where.source == "environment":
+        source = f"secret in {where.detail}"
     note = f"the stored form is computed here from the {source}; the secret is never shown"
     return secret_hash(value), source, note
 
