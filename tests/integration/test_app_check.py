@@ -188,3 +188,13 @@ def test_the_doctor_with_an_admin_profile_never_shows_the_secret(
     doc = json.loads(demo("doctor", "-p", "canary", "--admin-profile", "demo-admin", "--json").out)
     assert doc["diagnosis"]["causes"][0]["key"] == "registration-secret"
     assert doc["app_check"]["card"]["secret_source"] == "secret in the keyring"
+
+
+def test_an_app_that_may_not_sign_users_in(demo: Any, sandbox: Sandbox) -> None:
+    """A web-app profile on the service application's registration: no impersonation, and no
+    redirect URI registered at all."""
+    add_profile(demo, sandbox, "service-as-web-app", "web-app", SERVICE_APP)
+    code, doc = check(demo, "service-as-web-app")
+    assert code == 1 and doc["mismatches"] == ["impersonation", "redirect-uri"]
+    assert mismatch(doc, "impersonation")["field"] == "ImpersonateAsInternalUserAllowed"
+    assert "no redirect URI is registered at all" in mismatch(doc, "redirect-uri")["detail"]
