@@ -159,8 +159,8 @@ def test_the_json_has_the_fields_its_schema_documents(demo: Any) -> None:
     from pathlib import Path
 
     docs = Path(__file__).resolve().parents[2] / "docs" / "json"
-    card_schema = json.loads((docs / "app-card.schema.json").read_text())
-    check_schema = json.loads((docs / "app-check.schema.json").read_text())
+    card_schema = json.loads((docs / "app.card.schema.json").read_text())
+    check_schema = json.loads((docs / "app.check.schema.json").read_text())
     card = json.loads(demo("app", "card", "-p", "demo-portal", "--json").out)
     assert set(card) == set(card_schema["properties"]) == set(card_schema["required"])
     _, doc = check(demo, "demo-redirect-mismatch")
@@ -170,6 +170,9 @@ def test_the_json_has_the_fields_its_schema_documents(demo: Any) -> None:
         assert set(c) == set(comparison["properties"])
         assert c["kind"] in comparison["properties"]["kind"]["enum"]
     assert set(doc["registration"]) == set(check_schema["properties"]["registration"]["properties"])
+    assert card["schema"] == card_schema["properties"]["schema"]["const"] == "tokenlab.app.card/1"
+    assert doc["schema"] == check_schema["properties"]["schema"]["const"]
+    assert set(doc["card"]) == set(card_schema["$defs"]["card"]["properties"])
 
 
 def test_the_doctor_with_an_admin_profile_never_shows_the_secret(

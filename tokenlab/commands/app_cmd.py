@@ -59,7 +59,7 @@ def _card(args: argparse.Namespace, ctx: CommandContext) -> int:
 
     card = build_card(ctx.profiles.load(args.profile), ctx.secrets)
     if args.json:
-        ctx.json(card.to_json())
+        ctx.json({"schema": "tokenlab.app.card/1", **card.to_json()})
     else:
         ctx.out(card.text())
     return EXIT_OK
@@ -117,7 +117,7 @@ def check_lines(check: AppCheck) -> list[str]:
 def _check(args: argparse.Namespace, ctx: CommandContext) -> int:
     check = run_check(ctx, args.profile, args.admin_profile, args.entity)
     if args.json:
-        ctx.json({**check.to_json(), **_times()})
+        ctx.json({"schema": "tokenlab.app.check/1", **check.to_json(), **_times()})
     else:
         for line in check_lines(check):
             ctx.out(line)
