@@ -40,6 +40,7 @@ DEMO_NAMES = {
     "demo-api-not-found",
     "demo-api-business-error",
     "demo-api-refused",
+    "demo-admin",
 }
 
 
