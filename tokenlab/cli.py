@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "watch_cmd",
     "demo_cmd",
     "completion_cmd",
+    "app_cmd",
 )
 MODULE_OF_COMMAND = {
     "profiles": "profiles_cmd",
@@ -51,6 +52,7 @@ MODULE_OF_COMMAND = {
     "sandbox": "demo_cmd",
     "demo": "demo_cmd",
     "completion": "completion_cmd",
+    "app": "app_cmd",
 }
 
 

@@ -41,6 +41,7 @@ DEMO_NAMES = {
     "demo-api-business-error",
     "demo-api-refused",
     "demo-api-flaky-node",
+    "demo-admin",
 }
 
 

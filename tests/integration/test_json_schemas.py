@@ -123,6 +123,16 @@ def test_every_json_output_validates_against_its_schema(run: Any, sandbox: Sandb
         "diff": run(
             "diff", token.strip(), run("token", "-p", "demo-service-app", "-q")[1].strip(), "--json"
         ),
+        "app card": run("app", "card", "-p", "demo-service-app", "--json"),
+        "app check": run(
+            "app",
+            "check",
+            "-p",
+            "demo-redirect-mismatch",
+            "--admin-profile",
+            "demo-admin",
+            "--json",
+        ),
         "watch": run(
             "watch", "-p", "demo-api-flaky-node", "--count", "2", "--interval", "1s", "--json"
         ),

@@ -294,6 +294,7 @@ def test_catalog_has_the_promised_profiles(sandbox):
         "demo-api-wrong-issuer", "demo-api-stale-keys", "demo-api-unexplained",
         "demo-api-forbidden", "demo-api-not-found", "demo-api-business-error", "demo-api-refused",
         "demo-api-flaky-node",
+        "demo-admin",
     }  # fmt: skip
     for p in catalog.values():
         assert p.scenario in {"web-app", "spa", "web-portal", "service-app", "automation"}

@@ -37,6 +37,17 @@ def add_parser(sub: Any) -> None:
         default="authorization",
         help="how to send a reference token",
     )
+    p.add_argument(
+        "--admin-profile",
+        metavar="ADMIN",
+        help="first read the Trusted Application's registration with this profile's token, "
+        "so the causes say what the registration says",
+    )
+    p.add_argument(
+        "--entity",
+        help="with --admin-profile: the OData entity set of Trusted Applications "
+        "(default: Systems_Security_TrustedApplications)",
+    )
     add_flow_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="trace every exchange on stderr")
     p.set_defaults(run=_run)
@@ -49,6 +60,13 @@ def _report_format(path: str) -> str:
     if suffix == ".json":
         return "json"
     raise UsageError(f"cannot tell the report format of {path!r}", "name it FILE.md or FILE.json")
+
+
+def _app_check_json(facts: Any) -> dict[str, Any]:
+    if facts.app_check is not None:
+        return {**facts.app_check.to_json(), "error": None}
+    error = facts.app_check_error
+    return {"ok": None, "error": error.message if error is not None else None}
 
 
 def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
@@ -64,6 +82,7 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     fmt = _report_format(args.report) if args.report else ""
     share_fmt = _report_format(args.share) if args.share else ""
     profile = ctx.profiles.load(args.profile)
+    admin = ctx.profiles.load(args.admin_profile) if args.admin_profile else None
     read_stdin_secret(args, ctx, profile.name, profile.scenario)
     TracePrinter(ctx.stderr, verbose=False, quiet=not args.verbose).attach(ctx.bus)
     run = asyncio.run(
@@ -73,9 +92,13 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
             bus=ctx.bus,
             options=flow_options(args, ctx),
             header=args.header,
+            admin_profile=admin,
+            registration_entity=args.entity,
         )
     )
     doc = report_json(run, ctx.secrets.redactor)
+    if admin is not None:
+        doc["app_check"] = _app_check_json(run.facts)
     if args.report:
         text = render(doc, fmt, ctx.secrets.redactor, hint_with_remedy)
         write_private_file(Path(args.report).expanduser(), text)

@@ -29,6 +29,8 @@ OUTPUTS: dict[str, int] = {
     "watch": 1,  # JSON lines: every line an object with this marker
     "probe.what-if": 1,
     "diff": 1,
+    "app.card": 1,
+    "app.check": 1,
 }
 # Formats written to a file rather than stdout: a schema file each, the marker inside.
 FILES: dict[str, int] = {

@@ -181,6 +181,10 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
         f"start it with `tokenlab sandbox --port {r.get('port') or 'PORT'}` in another terminal "
         "(or run `tokenlab demo`, which starts its own)"
     ),
+    RemedyKind.NAME_REGISTRATION_ENTITY: lambda r: (
+        "give the entity set's name with --entity NAME (it has Trusted Applications' fields: "
+        "ApplicationUri, IsEnabled, Scope...)"
+    ),
     RemedyKind.ASK_ADMINISTRATORS: lambda r: (
         f"ask the instance's administrators about {r.get('about') or 'this failure'}, and give "
         f"them the report of `tokenlab doctor --profile {r.get('profile') or 'NAME'} "

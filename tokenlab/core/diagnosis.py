@@ -18,6 +18,8 @@ from tokenlab.core.causes import (
     Cause,
     ClockJudgement,
     Evidence,
+    RegistrationEvidence,
+    RegistrationFact,
     TokenEndpointEvidence,
     judge_clocks,
     rank,
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from tokenlab.core.probing import ProbeResult
     from tokenlab.core.profiles import Profile
     from tokenlab.core.token_set import FlowResult
+    from tokenlab.core.trusted_app.compare import AppCheck
 
 StepStatus = Literal["pass", "warn", "fail", "skip"]
 
@@ -112,6 +115,9 @@ class RunFacts:
     token_error: TokenlabError | None = None
     probe: ProbeResult | None = None
     probe_error: TokenlabError | None = None
+    # the Trusted Application's registration beside its card (an administrator profile was given)
+    app_check: AppCheck | None = None
+    app_check_error: TokenlabError | None = None
 
 
 # -- the evidence, for the table of causes -------------------------------------------------------
@@ -136,6 +142,21 @@ def _token_endpoint(facts: RunFacts) -> TokenEndpointEvidence | None:
     if not isinstance(evidence, TokenEndpointEvidence) or facts.flow_error is None:
         return None
     return replace(evidence, description=getattr(facts.flow_error, "description", ""))
+
+
+def registration_of(facts: RunFacts) -> RegistrationEvidence | None:
+    """The registration's mismatches, as the table of causes reads them."""
+    check = facts.app_check
+    if check is None:
+        return None
+    url = check.registration.url if check.registration is not None else ""
+    return RegistrationEvidence(
+        url,
+        tuple(
+            RegistrationFact(c.kind, c.field, c.expected, c.registered, c.detail)
+            for c in check.mismatches
+        ),
+    )
 
 
 def evidence_of(facts: RunFacts, *stages: str) -> Evidence:
@@ -166,6 +187,7 @@ def evidence_of(facts: RunFacts, *stages: str) -> Evidence:
         clocks=clocks_of(facts, api="api" in wanted)
         if wanted & {"authority", "token", "api"}
         else None,
+        registration=registration_of(facts) if "flow" in wanted else None,
     )
 
 
@@ -217,7 +239,7 @@ def flow_steps(facts: RunFacts) -> tuple[Step, ...]:
         if facts.profile.scenario == "automation":
             app = Step("trusted-app", APP_TITLE, "skip", "no Trusted Application is involved")
         else:
-            app = Step("trusted-app", APP_TITLE, "pass", "the token endpoint issued a token")
+            app = _registered(facts, "the token endpoint issued a token")
         return app, Step("token-issued", ISSUED_TITLE, "pass", issued)
     if error is None:
         return (
@@ -229,11 +251,27 @@ def flow_steps(facts: RunFacts) -> tuple[Step, ...]:
         code = getattr(error, "error", "") or f"HTTP {getattr(error, 'status', '')}"
         refused = f"refused: {code}"
         app = Step("trusted-app", APP_TITLE, "fail", error.message, error.hint, error.remedy)
+        if facts.app_check is not None:  # the registration says why: its cause explains the step
+            app = _explained(app, evidence)
         return app, _explained(Step("token-issued", ISSUED_TITLE, "fail", refused), evidence)
     return (
         Step("trusted-app", APP_TITLE, "skip", "the token endpoint was not asked"),
         _explained(Step("token-issued", ISSUED_TITLE, "fail", error.message), evidence),
     )
+
+
+def _registered(facts: RunFacts, issued: str) -> Step:
+    """Step 2 after a token was issued: a pass, unless the registration (when read) differs."""
+    check, error = facts.app_check, facts.app_check_error
+    if error is not None:
+        return Step("trusted-app", APP_TITLE, "pass", f"{issued}; {lower_first(error.message)}")
+    if check is None:
+        return Step("trusted-app", APP_TITLE, "pass", issued)
+    if check.ok:
+        return Step("trusted-app", APP_TITLE, "pass", f"{issued}; the registration matches")
+    said = "; ".join(f"{c.field} is {c.registered or '(none)'}" for c in check.mismatches)
+    step = Step("trusted-app", APP_TITLE, "warn", f"{issued}; but the registration says {said}")
+    return _explained(step, evidence_of(facts, "flow"))
 
 
 def _check_step(report: TokenReport, key: str, title: str, names: tuple[str, ...]) -> Step:

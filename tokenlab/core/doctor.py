@@ -114,10 +114,16 @@ async def run_doctor(
     flow: str | None = None,
     options: FlowOptions | None = None,
     header: str = "authorization",
+    admin_profile: Profile | None = None,
+    registration_entity: str | None = None,
 ) -> DoctorRun:
+    """`admin_profile`: read the Trusted Application's registration with its token first, so
+    the causes say what the registration says (`registration_entity`: the entity set's name)."""
     run_id = new_run_id()
     facts = RunFacts(profile=profile)
     publish = _StepPublisher(bus, run_id)
+    if admin_profile is not None and profile.scenario != "automation":
+        await _check_registration(facts, admin_profile, secrets, registration_entity)
     with bus.collect(HttpExchange) as exchanges:
         http = HttpOptions.from_profile(profile)
         async with build_client(http, bus=bus, run_id=run_id, redactor=secrets.redactor) as client:
@@ -187,3 +193,23 @@ async def _probe(
         )
     except TokenlabError as exc:
         facts.probe_error = exc
+
+
+async def _check_registration(
+    facts: RunFacts, admin: Profile, secrets: SecretStore, entity: str | None
+) -> None:
+    """The registration beside the card; its own events stay off the run's bus (the admin's
+    token is not this run's token)."""
+    from tokenlab.core.trusted_app import DEFAULT_ENTITY, build_card, compare
+    from tokenlab.core.trusted_app.fetch import fetch_registration
+
+    name = entity or DEFAULT_ENTITY
+    try:
+        card = build_card(facts.profile, secrets)
+        registration = await fetch_registration(
+            admin, card.client_id, secrets=secrets, bus=Bus(), entity=name
+        )
+    except TokenlabError as exc:
+        facts.app_check_error = exc
+        return
+    facts.app_check = compare(card, registration, entity=name, admin_profile=admin.name)

@@ -43,6 +43,7 @@ class RemedyKind(StrEnum):
     FIX_REQUEST = "fix-request"  # what (path | method | header | api-url | request)
     ASK_ADMINISTRATORS = "ask-administrators"  # about (what only the instance's admins can see)
     START_SANDBOX = "start-sandbox"  # port (where the demo profiles expect it), profile
+    NAME_REGISTRATION_ENTITY = "name-registration-entity"  # entity (the name that was tried)
 
 
 # FIX_CLOCK's `clock`, in words any face can show.

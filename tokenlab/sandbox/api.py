@@ -85,7 +85,7 @@ class DomainApi:
             )
         resource = request.path[len(self.node.prefix) :]
         entity_set = entity_set_of(resource)
-        if entity_set in self.data.denied.get(principal.subject, ()):
+        if not self.data.may_touch(principal.subject, entity_set):
             action = "modify" if writing else "read"
             return business_error(
                 403,

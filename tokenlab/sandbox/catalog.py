@@ -24,6 +24,7 @@ from .api_nodes import (
     closed_api_root,
 )
 from .registrations import (
+    ADMIN_APP,
     DEMO_REFERENCE_TOKEN,
     DEMO_SECRETS,
     DISABLED_APP,
@@ -67,7 +68,9 @@ class DemoProfile:
 
 def demo_catalog(base_url: str) -> list[DemoProfile]:
     """Every demo profile for the sandbox at ``base_url``."""
-    return _scenarios(base_url) + _token_mistakes(base_url) + _api_cases(base_url)
+    return (
+        _scenarios(base_url) + _token_mistakes(base_url) + _api_cases(base_url) + _admin(base_url)
+    )
 
 
 def _profile(
@@ -283,4 +286,19 @@ def _api_cases(base: str) -> list[DemoProfile]:
             "connection refused",
             api_url=closed_api_root(base),
         ),
+    ]
+
+
+def _admin(base: str) -> list[DemoProfile]:
+    """The instance administrator's service application: reads the Trusted Applications."""
+    return [
+        _profile(
+            base,
+            "demo-admin",
+            "Administrator: its system user may read the Trusted Applications; works.",
+            "service-app",
+            ADMIN_APP,
+            "client_secret_basic",
+            ("read",),
+        )
     ]

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from .server import Request, Response, json_response
 
 CUSTOMERS = "Crm_Sales_Customers"
+# The instance's Trusted Applications, readable only by its administrators (read-only here).
+TRUSTED_APPS = "Systems_Security_TrustedApplications"
 WRITE_METHODS = ("POST", "PATCH", "PUT", "MERGE", "DELETE")
 _FILTER = re.compile(r"^\s*(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|(-?\d+)|(true|false))\s*$")
 _KEY = re.compile(r"^(\w+)\((?:guid)?'?([0-9a-fA-F-]{36})'?\)$")
@@ -52,24 +55,47 @@ def entity_set_of(resource: str) -> str:
 class EntitySets:
     """The data and the OData requests on it; ``root`` is the answering server's service root."""
 
-    def __init__(self, denied: dict[str, frozenset[str]] | None = None) -> None:
+    def __init__(
+        self,
+        denied: dict[str, frozenset[str]] | None = None,
+        *,
+        registrations: Callable[[], list[dict[str, Any]]] | None = None,
+        readers: dict[str, frozenset[str]] | None = None,
+    ) -> None:
         self.customers = _customers()
         # user or system user -> entity sets it may not touch (a missing right on the instance)
         self.denied: dict[str, frozenset[str]] = dict(denied or {})
+        # the Trusted Applications, as rows, read fresh on every request
+        self.registrations = registrations or list
+        # entity set -> the only users or system users that may read it (administrators)
+        self.readers: dict[str, frozenset[str]] = dict(readers or {})
+
+    def may_touch(self, subject: str, entity_set: str) -> bool:
+        if entity_set in self.denied.get(subject, ()):
+            return False
+        readers = self.readers.get(entity_set)
+        return readers is None or subject in readers
 
     def handle(self, request: Request, resource: str, root: str) -> Response:
         if resource == "":
             return json_response(
                 {
                     "@odata.context": f"{root}$metadata",
-                    "value": [{"name": CUSTOMERS, "kind": "EntitySet", "url": CUSTOMERS}],
+                    "value": [
+                        {"name": name, "kind": "EntitySet", "url": name}
+                        for name in (CUSTOMERS, TRUSTED_APPS)
+                    ],
                 }
             )
         if resource == CUSTOMERS:
             if request.method == "POST":
                 return self._create(request, root)
             if request.method in ("GET", "HEAD"):
-                return self._list(request, root)
+                return self._list(request, root, CUSTOMERS, self.customers)
+            return business_error(405, "Method not allowed", "MethodNotAllowed", "ODataException")
+        if resource == TRUSTED_APPS:
+            if request.method in ("GET", "HEAD"):
+                return self._list(request, root, TRUSTED_APPS, self.registrations())
             return business_error(405, "Method not allowed", "MethodNotAllowed", "ODataException")
         match = _KEY.match(resource)
         if match and match.group(1) == CUSTOMERS:
@@ -81,13 +107,16 @@ class EntitySets:
             "Microsoft.OData.UriParser.ODataUnrecognizedPathException",
         )
 
-    def _list(self, request: Request, root: str) -> Response:
+    def _list(
+        self, request: Request, root: str, name: str, table: list[dict[str, Any]]
+    ) -> Response:
         query = request.query
-        rows = list(self.customers)
+        rows = list(table)
+        fields = table[0] if table else {}
         if "$filter" in query:
             match = _FILTER.match(query["$filter"])
             field_name = match.group(1) if match else ""
-            if not match or field_name not in rows[0]:
+            if not match or field_name not in fields:
                 return business_error(
                     500,
                     f"Invalid $filter expression: {query['$filter']}",
@@ -114,8 +143,8 @@ class EntitySets:
                     )
                 rows = rows[count:] if option == "$skip" else rows[:count]
         if "$select" in query:
-            fields = [f.strip() for f in query["$select"].split(",") if f.strip()]
-            unknown = [f for f in fields if f not in self.customers[0]]
+            selected = [f.strip() for f in query["$select"].split(",") if f.strip()]
+            unknown = [f for f in selected if f not in fields]
             if unknown:
                 return business_error(
                     500,
@@ -123,8 +152,8 @@ class EntitySets:
                     "InvalidSelect",
                     "ODataException",
                 )
-            rows = [{f: r[f] for f in fields} for r in rows]
-        return json_response({"@odata.context": f"{root}$metadata#{CUSTOMERS}", "value": rows})
+            rows = [{f: r[f] for f in selected} for r in rows]
+        return json_response({"@odata.context": f"{root}$metadata#{name}", "value": rows})
 
     def _create(self, request: Request, root: str) -> Response:
         try:

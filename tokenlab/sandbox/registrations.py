@@ -104,6 +104,8 @@ DEVICE_APP = f"{_VENDOR}/device"
 GLOBAL_APP = f"{_VENDOR}/global-signin"
 NO_PERMISSION_APP = f"{_VENDOR}/no-permission"
 NO_PERMISSION_USER = "sandbox-no-permission"
+ADMIN_APP = f"{_VENDOR}/admin"
+ADMIN_USER = "sandbox-admin"  # the system user allowed to read the Trusted Applications
 
 DEMO_SECRETS: dict[str, str] = {
     SERVICE_APP: "demo-service-secret",
@@ -114,6 +116,7 @@ DEMO_SECRETS: dict[str, str] = {
     READ_ONLY_APP: "demo-read-only-secret",
     GLOBAL_APP: "demo-global-secret",
     NO_PERMISSION_APP: "demo-no-permission-secret",
+    ADMIN_APP: "demo-admin-secret",
 }
 
 LOOPBACK = "http://127.0.0.1/callback,http://localhost/callback"
@@ -181,10 +184,10 @@ def default_apps() -> list[TrustedApplication]:
         ),
         TrustedApplication(
             REDIRECT_MISMATCH_APP,
-            "SPA registered with another redirect URI",
+            "SPA registered with a redirect URI that differs by case",
             client_type="Public",
             impersonate_internal_user_allowed=True,
-            login_urls="http://127.0.0.1/signin-oidc",
+            login_urls="http://127.0.0.1/Callback",
         ),
         TrustedApplication(
             NO_PERMISSION_APP,
@@ -194,6 +197,14 @@ def default_apps() -> list[TrustedApplication]:
             system_user=NO_PERMISSION_USER,
         ),
         TrustedApplication(
+            ADMIN_APP,
+            "Administration service: its system user may read the Trusted Applications",
+            secret_hash=secret(ADMIN_APP),
+            system_user_allowed=True,
+            system_user=ADMIN_USER,
+            scope="read",
+        ),
+        TrustedApplication(
             DEVICE_APP,
             "Demo device (input-constrained) client",
             client_type="Public",
@@ -201,6 +212,25 @@ def default_apps() -> list[TrustedApplication]:
             device_flow_allowed=True,
         ),
     ]
+
+
+def registration_row(app: TrustedApplication, row_id: str) -> dict[str, Any]:
+    """A Trusted Application as the Domain API shows it, in the platform's field names
+    (the secret only in its stored form, as the instance keeps it)."""
+    return {
+        "Id": row_id,
+        "ApplicationUri": app.application_uri,
+        "Name": app.name,
+        "IsEnabled": app.is_enabled,
+        "ClientType": app.client_type,
+        "ClientSecretHash": app.secret_hash,
+        "SystemUserAllowed": app.system_user_allowed,
+        "SystemUser": app.system_user,
+        "ImpersonateAsInternalUserAllowed": app.impersonate_internal_user_allowed,
+        "ImpersonateAsCommunityUserAllowed": False,
+        "ImpersonateLoginUrl": app.login_urls,
+        "Scope": app.scope,
+    }
 
 
 def global_apps() -> list[TrustedApplication]:

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
@@ -20,8 +21,9 @@ from .catalog import demo_catalog
 from .config import Clock, Settings
 from .identity import IdentityService
 from .keys import SigningKey
-from .odata import EntitySets
+from .odata import TRUSTED_APPS, EntitySets
 from .registrations import (
+    ADMIN_USER,
     DEMO_USER,
     DEVICE_APP,
     ReferenceToken,
@@ -30,6 +32,7 @@ from .registrations import (
     default_denials,
     default_reference_tokens,
     global_apps,
+    registration_row,
 )
 from .server import HttpServer, Request, Response, Router, html_response
 
@@ -73,7 +76,11 @@ class Sandbox:
             self.settings,
             self.clock,
         )
-        self.data = EntitySets(default_denials())
+        self.data = EntitySets(
+            default_denials(),
+            registrations=self._registration_rows,
+            readers={TRUSTED_APPS: frozenset({ADMIN_USER})},
+        )
         self.api = DomainApi(self.instance, self.data)
         # The misconfigured API servers; their old key set is made on first use only.
         stale_key = SigningKey()
@@ -172,6 +179,15 @@ class Sandbox:
     @property
     def apps(self) -> dict[str, TrustedApplication]:
         return self.instance.apps
+
+    def _registration_rows(self) -> list[dict[str, Any]]:
+        """The instance's Trusted Applications as its Domain API shows them."""
+        return [
+            registration_row(
+                app, str(uuid.uuid5(uuid.NAMESPACE_URL, f"trusted-app-{app.client_id}"))
+            )
+            for app in self.instance.apps.values()
+        ]
 
     def register(self, app: TrustedApplication) -> TrustedApplication:
         """Add or replace a Trusted Application on the instance identity service."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from tokenlab.core.doctor import DoctorRun
     from tokenlab.core.profiles import Profile
     from tokenlab.core.token_set import FlowResult
+    from tokenlab.ui.screens.app_card import AppCardScreen
     from tokenlab.ui.screens.main import MainScreen
 
 Request = tuple[str, str, tuple[tuple[str, str], ...]]
@@ -173,6 +174,55 @@ class ConsoleActions:
         s.doctor_worker(
             lambda: runs.doctor(profile, secrets=s.secrets, bus=bus, options=options), bus
         )
+
+    # --- the Trusted Application -------------------------------------------------------------
+
+    def app_card(self, name: str) -> None:
+        """Open the card of profile `name` (built here: no network), with the other profiles
+        offered as the administrator for the check."""
+        from tokenlab.core.trusted_app import build_card
+        from tokenlab.ui.screens.app_card import AppCardScreen
+
+        s = self.screen
+        profile = next((p for p in s.profiles if p.name == name), None)
+        if profile is None:
+            return
+        try:
+            card = build_card(profile, s.secrets)
+        except TokenlabError as exc:
+            s.app.notify(f"{exc.message}: {exc.hint}", severity="warning", markup=False)
+            return
+        admins = [p.name for p in s.profiles if p.name != name]
+        s.app.push_screen(AppCardScreen(card, admins, s))
+
+    def app_check(self, card_screen: AppCardScreen, profile: str, admin: str, entity: str) -> None:
+        """Read the registration as `admin` in the screen's worker; the card screen shows it.
+
+        The admin's flow runs on a bus of its own: its token is not the console's token."""
+        s = self.screen
+        by_name = {p.name: p for p in s.profiles}
+        if profile not in by_name or admin not in by_name:
+            return
+
+        async def check() -> None:
+            from tokenlab.core.trusted_app import build_card, compare
+            from tokenlab.core.trusted_app.fetch import fetch_registration
+
+            try:
+                card = build_card(by_name[profile], s.secrets)
+                registration = await fetch_registration(
+                    by_name[admin], card.client_id, secrets=s.secrets, bus=Bus(), entity=entity
+                )
+            except TokenlabError as exc:
+                card_screen.show_error(exc)
+                return
+            except Exception as exc:  # noqa: BLE001 - a bug must not take the console down
+                bug = f"unexpected {type(exc).__name__}: {exc}"
+                card_screen.show_error(TokenlabError(bug, "this is a bug in tokenlab"))
+                return
+            card_screen.show_check(compare(card, registration, entity=entity, admin_profile=admin))
+
+        s.run_worker(check(), exclusive=True, group="app-check")
 
     # --- results ----------------------------------------------------------------------------
 

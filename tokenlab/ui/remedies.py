@@ -148,6 +148,10 @@ RENDER: dict[RemedyKind, Callable[[Remedy], str]] = {
         f"the demo sandbox (port {r.get('port') or '?'}) is not running: quit and start the "
         "console's demo again, which starts its own sandbox"
     ),
+    RemedyKind.NAME_REGISTRATION_ENTITY: lambda r: (
+        "type the entity set's name this instance uses in the Trusted Application check's "
+        "entity field (6 Profiles, t on the profile), then run the check again"
+    ),
     RemedyKind.ASK_ADMINISTRATORS: lambda r: (
         f"ask the instance's administrators about {r.get('about') or 'this failure'}; "
         "the Doctor pane (5) exports the checklist to give them"

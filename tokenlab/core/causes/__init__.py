@@ -14,6 +14,8 @@ from tokenlab.core.causes.evidence import (
     ApiEvidence,
     BusinessError,
     Evidence,
+    RegistrationEvidence,
+    RegistrationFact,
     TokenEndpointEvidence,
 )
 from tokenlab.core.causes.model import Cause
@@ -53,6 +55,8 @@ __all__ = [
     "Cause",
     "ClockJudgement",
     "Evidence",
+    "RegistrationEvidence",
+    "RegistrationFact",
     "TokenEndpointEvidence",
     "judge_clocks",
     "rank",

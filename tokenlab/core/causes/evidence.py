@@ -116,6 +116,28 @@ class ApiEvidence:
 
 
 @dataclass(frozen=True)
+class RegistrationFact:
+    """One field where the instance's registration differs from what the profile needs."""
+
+    kind: str  # disabled | client-type | system-user | impersonation | redirect-uri | ...
+    field: str  # the platform's field name
+    expected: str
+    registered: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RegistrationEvidence:
+    """What the Trusted Application's registration says, read with an administrator's token."""
+
+    url: str
+    mismatches: tuple[RegistrationFact, ...] = ()
+
+    def says(self, kind: str) -> RegistrationFact | None:
+        return next((m for m in self.mismatches if m.kind == kind), None)
+
+
+@dataclass(frozen=True)
 class Evidence:
     """Everything a run learned that can point at a cause."""
 
@@ -128,6 +150,7 @@ class Evidence:
     warnings: tuple[Finding, ...] = ()  # what the flow warned about (legacy scope, plain http...)
     errors: Mapping[str, TokenlabError] = field(default_factory=lambda: MappingProxyType({}))
     clocks: ClockJudgement | None = None
+    registration: RegistrationEvidence | None = None  # when an administrator's token read it
 
     def error(self, stage: str) -> TokenlabError | None:
         """The error of a stage: "authority", "flow", "token" or "probe"."""

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from tokenlab.core.causes.evidence import Evidence
 
 # How directly the evidence shows a cause; causes are ranked by it, strongest first.
+REGISTERED = 120  # the instance's own registration, read with an administrator's token, says so
 SPECIFIC = 110  # a sharper reading of direct evidence (the odd clock behind an "expired")
 DIRECT = 100  # the party that failed said so: its error code, its own words, its status
 CHECKED = 80  # our own check found it; the failing party did not say

@@ -7,7 +7,15 @@ the token endpoint's explanation and the doctor's diagnosis all call it.
 
 from __future__ import annotations
 
-from tokenlab.core.causes import api, clock_rules, refusals, run, token, token_endpoint
+from tokenlab.core.causes import (
+    api,
+    clock_rules,
+    refusals,
+    registration,
+    run,
+    token,
+    token_endpoint,
+)
 from tokenlab.core.causes.evidence import Evidence, common_values
 from tokenlab.core.causes.model import Cause, Meaning, Rule, fill
 
@@ -18,8 +26,10 @@ MEANINGS: dict[str, Meaning] = {
     **api.MEANINGS,
     **run.MEANINGS,
     **clock_rules.MEANINGS,
+    **registration.MEANINGS,
 }
 RULES: tuple[Rule, ...] = (
+    *registration.RULES,
     *token_endpoint.RULES,
     *clock_rules.RULES,
     *refusals.RULES,

@@ -5,6 +5,7 @@ in the pane's worker, or copies, compares or exports, through ConsoleActions and
 from __future__ import annotations
 
 from tokenlab.core.authority import AuthorityCache
+from tokenlab.ui.screens.app_card import AppCardScreen
 from tokenlab.ui.screens.console_base import ConsoleScreen
 from tokenlab.ui.widgets.authority_pane import AuthorityPane
 from tokenlab.ui.widgets.doctor_pane import DoctorPane
@@ -100,3 +101,12 @@ class PaneRequests(ConsoleScreen):
 
     def on_profiles_pane_delete_requested(self, message: ProfilesPane.DeleteRequested) -> None:
         self.profile_actions.delete(message.name)
+
+    def on_profiles_pane_app_card_requested(self, message: ProfilesPane.AppCardRequested) -> None:
+        self.actions.app_card(message.name)
+
+    def on_app_card_screen_copy_requested(self, message: AppCardScreen.CopyRequested) -> None:
+        self.actions.copy(message.text, message.what)
+
+    def on_app_card_screen_check_requested(self, message: AppCardScreen.CheckRequested) -> None:
+        self.actions.app_check(message.screen, message.profile, message.admin, message.entity)

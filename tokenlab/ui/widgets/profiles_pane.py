@@ -46,6 +46,7 @@ class ProfilesPane(Widget):
         Binding("c", "copy", "Copy"),
         Binding("n", "rename", "Rename"),
         Binding("x,delete", "delete", "Delete"),
+        Binding("t", "app_card", "App card"),
     ]
 
     class UseRequested(ProfileRequest):
@@ -65,6 +66,9 @@ class ProfilesPane(Widget):
 
     class DeleteRequested(ProfileRequest):
         """Delete this profile (after a confirmation)."""
+
+    class AppCardRequested(ProfileRequest):
+        """Show this profile's Trusted Application card (and check it against the instance)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -165,3 +169,6 @@ class ProfilesPane(Widget):
 
     def action_delete(self) -> None:
         self._request(self.DeleteRequested)
+
+    def action_app_card(self) -> None:
+        self._request(self.AppCardRequested)
