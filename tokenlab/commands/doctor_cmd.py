@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tokenlab.commands.context import CommandContext
+from tokenlab.commands.doctor_all import add_fleet_options, check_fleet_args
 from tokenlab.commands.token_cmd import add_flow_options
 from tokenlab.core.errors import EXIT_FAILURE, EXIT_OK, UsageError
 
@@ -18,7 +19,8 @@ def add_parser(sub: Any) -> None:
         description="Check the authority, run the profile's flow, check the token and call the API; "
         "print the checklist and the most likely cause. Exit 0 only when the API answered 200.",
     )
-    p.add_argument("--profile", "-p", required=True)
+    p.add_argument("--profile", "-p")
+    add_fleet_options(p)
     p.add_argument(
         "--report", metavar="FILE", help="also write a report: FILE.md (Markdown) or FILE.json"
     )
@@ -53,6 +55,11 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     from tokenlab.core.report import checklist_lines, render, report_json
     from tokenlab.core.storage import write_private_file
 
+    check_fleet_args(args)
+    if args.all:
+        from tokenlab.commands.doctor_all import run_all
+
+        return run_all(args, ctx)
     fmt = _report_format(args.report) if args.report else ""
     profile = ctx.profiles.load(args.profile)
     read_stdin_secret(args, ctx, profile.name, profile.scenario)

@@ -27,7 +27,7 @@ from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Bus, DoctorStepDone, HttpExchange, new_run_id
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
-from tokenlab.core.http import HttpOptions, build_client
+from tokenlab.core.http import HttpOptions, RequestGate, build_client
 from tokenlab.core.profiles import Profile
 from tokenlab.core.scopes import LEGACY_SCOPES, PROTOCOL_SCOPES
 from tokenlab.core.secrets import SecretStore
@@ -113,14 +113,20 @@ async def run_doctor(
     flow: str | None = None,
     options: FlowOptions | None = None,
     header: str = "authorization",
+    cache: AuthorityCache | None = None,
+    gate: RequestGate | None = None,
 ) -> DoctorRun:
+    """`cache` and `gate` let a caller running many profiles (the fleet) share discovery and
+    keys across them and bound the requests per host."""
     run_id = new_run_id()
     facts = RunFacts(profile=profile)
     publish = _StepPublisher(bus, run_id)
     with bus.collect(HttpExchange) as exchanges:
         http = HttpOptions.from_profile(profile)
-        async with build_client(http, bus=bus, run_id=run_id, redactor=secrets.redactor) as client:
-            cache = AuthorityCache()
+        async with build_client(
+            http, bus=bus, run_id=run_id, redactor=secrets.redactor, gate=gate
+        ) as client:
+            cache = cache or AuthorityCache()
             await _check_authority(client, cache, facts)
             publish(authority_steps(facts))
             try:

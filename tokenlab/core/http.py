@@ -13,6 +13,8 @@ import asyncio
 import ssl
 import time
 import urllib.request
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
     from tokenlab.core.profiles import Profile
 
 USER_AGENT = f"tokenlab/{__version__}"
+# Held around each exchange: a caller running many clients at once bounds requests per host.
+RequestGate = Callable[[httpx.Request], AbstractAsyncContextManager[object]]
 MAX_BODY_BYTES = 4 * 1024 * 1024  # identity and API answers are small; a bigger one is a mistake
 
 
@@ -109,17 +113,21 @@ def build_client(
     run_id: str = "",
     redactor: Redactor | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    gate: RequestGate | None = None,
 ) -> httpx.AsyncClient:
     """An AsyncClient whose every exchange is capped, recorded (masked) and explained on failure.
 
     Redirects are not followed: they are evidence (a sign-in page), so callers follow them by
-    hand. `transport` replaces the network (tests of faults a real server cannot show).
+    hand. `transport` replaces the network (tests of faults a real server cannot show); `gate`
+    is entered around each exchange (the fleet's bound on requests per host).
     """
     redactor = redactor or Redactor()
     verify = ssl_context(options)
 
     def recorded(inner: httpx.AsyncBaseTransport) -> RecordingTransport:
-        return RecordingTransport(inner, options=options, bus=bus, run_id=run_id, redactor=redactor)
+        return RecordingTransport(
+            inner, options=options, bus=bus, run_id=run_id, redactor=redactor, gate=gate
+        )
 
     if transport is not None:
         default = recorded(transport)
@@ -173,7 +181,9 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         bus: Bus | None,
         run_id: str,
         redactor: Redactor,
+        gate: RequestGate | None = None,
     ) -> None:
+        self.gate = gate
         self.inner = inner
         self.options = options
         self.bus = bus
@@ -181,6 +191,12 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         self.redactor = redactor
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.gate is None:
+            return await self._exchange(request)
+        async with self.gate(request):  # waiting here is not the exchange's time: no deadline
+            return await self._exchange(request)
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
         started = time.perf_counter()
         request_body = await request.aread()
         seconds = _deadline_s(request, self.options)
