@@ -24,6 +24,7 @@ from tokenlab.core.events import Bus
 from tokenlab.core.profiles import ProfileStore
 from tokenlab.core.secrets import SecretStore
 from tokenlab.ui.console_actions import ConsoleActions
+from tokenlab.ui.fleet_runs import FleetRuns
 from tokenlab.ui.profile_actions import ProfileActions
 from tokenlab.ui.screens.help import BindingGroup, HelpScreen
 from tokenlab.ui.screens.pane_requests import PaneRequests
@@ -31,6 +32,7 @@ from tokenlab.ui.screens.run_routing import RunRouting
 from tokenlab.ui.state import ConsoleState, load_state, save_state
 from tokenlab.ui.widgets.authority_pane import AuthorityPane
 from tokenlab.ui.widgets.doctor_pane import DoctorPane
+from tokenlab.ui.widgets.fleet_pane import FleetPane
 from tokenlab.ui.widgets.flow_pane import FlowPane
 from tokenlab.ui.widgets.header_bar import HeaderBar
 from tokenlab.ui.widgets.probe_pane import ProbePane
@@ -46,6 +48,7 @@ PANES: tuple[tuple[str, str, str, type[Widget]], ...] = (
     ("probe", "4", "Probe", ProbePane),
     ("doctor", "5", "Doctor", DoctorPane),
     ("profiles", "6", "Profiles", ProfilesPane),
+    ("fleet", "8", "Fleet", FleetPane),
 )
 PANE_NAMES = tuple(name for name, *_ in PANES)
 NARROW_BELOW = 70  # columns: below this the sidebar folds away
@@ -59,6 +62,11 @@ INNER_KEYS: dict[str, list[tuple[str, str, str]]] = {
     "probe": [
         ("tab", "next", "Into the request: method, path, query, repeat count, headers"),
         ("enter", "send", "In the request: send it (in the repeat count: repeat it)"),
+    ],
+    "fleet": [
+        ("enter", "open", "On a row: make it the active profile and show its Doctor pane"),
+        ("enter", "run", "In the glob box: run the profiles it matches (empty: all)"),
+        ("escape", "cancel", "Stop the run; the rows done so far stay"),
     ],
 }
 
@@ -86,6 +94,7 @@ class MainScreen(PaneRequests, RunRouting):
         self.now = now  # the clock of the header's and the panes' countdowns
         self.actions = ConsoleActions(self)
         self.profile_actions = ProfileActions(self)
+        self.fleet = FleetRuns(self)
 
     # --- shape ------------------------------------------------------------------------------
 
@@ -171,6 +180,13 @@ class MainScreen(PaneRequests, RunRouting):
 
     def on_profiles_pane_use_requested(self, message: ProfilesPane.UseRequested) -> None:
         self.activate(message.name)
+
+    def on_fleet_pane_run_requested(self, message: FleetPane.RunRequested) -> None:
+        self.fleet.run(message.pattern)
+
+    def on_fleet_pane_profile_chosen(self, message: FleetPane.ProfileChosen) -> None:
+        self.activate(message.name)
+        self.action_show_pane("doctor")
 
     # --- keys, folding, help ----------------------------------------------------------------
 
