@@ -27,7 +27,7 @@ from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Bus, DoctorStepDone, HttpExchange, new_run_id
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
-from tokenlab.core.http import HttpOptions, RequestGate, build_client
+from tokenlab.core.http import ClientSharing, HttpOptions, build_client
 from tokenlab.core.profiles import Profile
 from tokenlab.core.scopes import LEGACY_SCOPES, PROTOCOL_SCOPES
 from tokenlab.core.secrets import SecretStore
@@ -114,17 +114,17 @@ async def run_doctor(
     options: FlowOptions | None = None,
     header: str = "authorization",
     cache: AuthorityCache | None = None,
-    gate: RequestGate | None = None,
+    sharing: ClientSharing | None = None,
 ) -> DoctorRun:
-    """`cache` and `gate` let a caller running many profiles (the fleet) share discovery and
-    keys across them and bound the requests per host."""
+    """`cache` and `sharing` let a caller running many profiles at once (the fleet) share
+    discovery, keys and TLS contexts across them and bound the requests per host."""
     run_id = new_run_id()
     facts = RunFacts(profile=profile)
     publish = _StepPublisher(bus, run_id)
     with bus.collect(HttpExchange) as exchanges:
         http = HttpOptions.from_profile(profile)
         async with build_client(
-            http, bus=bus, run_id=run_id, redactor=secrets.redactor, gate=gate
+            http, bus=bus, run_id=run_id, redactor=secrets.redactor, sharing=sharing
         ) as client:
             cache = cache or AuthorityCache()
             await _check_authority(client, cache, facts)

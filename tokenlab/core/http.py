@@ -90,6 +90,22 @@ def ssl_context(options: HttpOptions) -> ssl.SSLContext | bool:
     return ctx
 
 
+class ClientSharing:
+    """What many clients running at once share: a gate entered around each exchange (a bound
+    on requests per host across clients), and one TLS context per trust setting (loading a CA
+    bundle takes tens of milliseconds: once, not once per client)."""
+
+    def __init__(self, gate: RequestGate | None = None) -> None:
+        self.gate = gate
+        self._trust: dict[tuple[bool, str, bool], ssl.SSLContext | bool] = {}
+
+    def trust(self, options: HttpOptions) -> ssl.SSLContext | bool:
+        key = (options.verify, options.ca_bundle, options.os_trust_store)
+        if key not in self._trust:
+            self._trust[key] = ssl_context(options)
+        return self._trust[key]
+
+
 class _CheckedClient(httpx.AsyncClient):
     """An address httpx cannot build a request for (a port that is not a number, an unclosed
     IPv6 bracket, a host IDNA refuses) came from a profile or, worse, from a server's document:
@@ -113,16 +129,17 @@ def build_client(
     run_id: str = "",
     redactor: Redactor | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-    gate: RequestGate | None = None,
+    sharing: ClientSharing | None = None,
 ) -> httpx.AsyncClient:
     """An AsyncClient whose every exchange is capped, recorded (masked) and explained on failure.
 
     Redirects are not followed: they are evidence (a sign-in page), so callers follow them by
-    hand. `transport` replaces the network (tests of faults a real server cannot show); `gate`
-    is entered around each exchange (the fleet's bound on requests per host).
+    hand. `transport` replaces the network (tests of faults a real server cannot show);
+    `sharing` is what many clients at once share (the fleet's).
     """
     redactor = redactor or Redactor()
-    verify = ssl_context(options)
+    verify = sharing.trust(options) if sharing is not None else ssl_context(options)
+    gate = sharing.gate if sharing is not None else None
 
     def recorded(inner: httpx.AsyncBaseTransport) -> RecordingTransport:
         return RecordingTransport(

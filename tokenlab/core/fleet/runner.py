@@ -21,7 +21,9 @@ from tokenlab.core.fleet.rows import (
     row_of_run,
 )
 from tokenlab.core.fleet.sharing import HostGate, SharedAuthorityCache
+from tokenlab.core.http import ClientSharing
 from tokenlab.core.profiles import Profile
+from tokenlab.core.redact import Redactor
 from tokenlab.core.secrets import SecretStore
 
 DEFAULT_PARALLEL = 10  # profiles in flight
@@ -58,7 +60,7 @@ class _Fleet:
         self.bus = bus
         self.run_id = new_run_id()
         self.cache = SharedAuthorityCache()
-        self.gate = HostGate(per_host)
+        self.sharing = ClientSharing(HostGate(per_host))
         self.total = total
         self.done = 0
 
@@ -77,14 +79,18 @@ class _Fleet:
         flow = unattended_flow(profile, self.secrets)
         if flow is None:
             return row_needing_sign_in(profile, started_at, started)
+        bus = Bus()  # its own: the doctor collects the exchanges of its bus as its own
+        # and its own redactor: one shared by every run would learn every token of the fleet,
+        # and masking (a pattern of all it knows) would cost more with each profile
+        secrets = self.secrets.for_run(bus, self.run_id, redactor=Redactor())
         try:
             run = await run_doctor(
                 profile,
-                secrets=self.secrets,
-                bus=Bus(),  # its own: the doctor collects the exchanges of its bus as its own
+                secrets=secrets,
+                bus=bus,
                 flow=flow,
                 cache=self.cache,
-                gate=self.gate,
+                sharing=self.sharing,
             )
         except TokenlabError as exc:
             return row_of_error(profile, flow, exc, started_at, started)
