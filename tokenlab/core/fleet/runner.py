@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fnmatch
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -68,6 +69,10 @@ class _Fleet:
         async with slots:
             self.bus.publish(FleetRowStarted(run_id=self.run_id, profile=profile.name))
             row = await self._run(profile)
+            # Each run's redactor compiled a pattern of its own tokens, which `re` keeps in its
+            # cache (512 patterns, ~45 KB each): let them go with the run, or memory would grow
+            # with every profile until the cache is full.
+            re.purge()
         self.done += 1
         self.bus.publish(
             FleetRowDone(run_id=self.run_id, row=row, done=self.done, total=self.total)
