@@ -46,7 +46,7 @@ def test_every_demo_profile_gets_one_row_and_a_failure_means_exit_1(
     assert rows["demo-automation"].split()[3:5] == ["ok", "200"]
     assert "invalid_scope" in rows["demo-scope-not-allowed"]
     assert "The scope 'update' is not allowed" in rows["demo-scope-not-allowed"]
-    assert "global" in rows["demo-global-authority"].split()[2]
+    assert rows["demo-global-authority"].split()[2:5] == ["global", "not", "issued"]
     assert rows["demo-api-forbidden"].split()[3:5] == ["ok", "403"]
     for name in INTERACTIVE:
         assert "needs sign-in" in rows[name]
@@ -89,6 +89,7 @@ def test_an_interactive_profile_with_a_stored_refresh_token_is_refreshed(
     (row,) = json.loads(result.out)["rows"]
     assert row["flow"] == "refresh"
     assert row["outcome"] == "fail" and row["token"] == "invalid_grant"
+    assert row["token_error"]
 
 
 @pytest.mark.parametrize(
@@ -100,6 +101,8 @@ def test_an_interactive_profile_with_a_stored_refresh_token_is_refreshed(
         (("--all", "--parallel", "0"), "--parallel must be 1..1000"),
         (("--all", "--profiles", "nothing-*"), "no profile matches 'nothing-*'"),
         (("--all", "--report", "r.md"), "--report is for one profile"),
+        (("--all", "--flow", "refresh"), "--flow is for one profile"),
+        (("--all", "--secret-stdin"), "--secret-stdin is for one profile"),
     ],
 )
 def test_bad_fleet_arguments_are_one_line_and_exit_2(

@@ -46,12 +46,35 @@ def check_fleet_args(args: argparse.Namespace) -> None:
     given = [flag for flag in fleet_only if getattr(args, flag[2:].replace("-", "_")) is not None]
     if given and not args.all:
         raise UsageError(f"{given[0]} works only with --all", "add --all")
-    if args.all and args.report:
-        raise UsageError("--report is for one profile", "use --json for the whole fleet")
+    if args.all:
+        _refuse_one_profile_options(args)
     for flag in ("parallel", "per_host"):
         value = getattr(args, flag)
         if value is not None and not 1 <= value <= 1000:
             raise UsageError(f"--{flag.replace('_', '-')} must be 1..1000, not {value}", "")
+
+
+# options of a run on one profile; the fleet runs each profile's own unattended flow
+ONE_PROFILE_ONLY = (
+    ("report", "--report", "use --json for the whole fleet"),
+    ("flow", "--flow", "the fleet runs each profile's own unattended flow"),
+    ("paste", "--paste", "the fleet never waits for a sign-in"),
+    ("device", "--device", "the fleet never waits for a sign-in"),
+    (
+        "secret_stdin",
+        "--secret-stdin",
+        "one secret cannot serve many profiles: keep them in the keyring",
+    ),
+    ("allow_global_authority", "--allow-global-authority", "run that profile's own doctor"),
+)
+
+
+def _refuse_one_profile_options(args: argparse.Namespace) -> None:
+    for dest, flag, hint in ONE_PROFILE_ONLY:
+        if getattr(args, dest, None):
+            raise UsageError(f"{flag} is for one profile, not --all", hint)
+    if getattr(args, "header", "authorization") != "authorization":
+        raise UsageError("--header is for one profile, not --all", "run that profile's own doctor")
 
 
 def run_all(args: argparse.Namespace, ctx: CommandContext) -> int:

@@ -17,7 +17,8 @@ def add_parser(sub: Any) -> None:
         "doctor",
         help="run everything and print the seed's checklist",
         description="Check the authority, run the profile's flow, check the token and call the API; "
-        "print the checklist and the most likely cause. Exit 0 only when the API answered 200.",
+        "print the checklist and the most likely cause. Exit 0 only when the API answered 200. "
+        "With --all: every profile (or a --profiles glob) at once, one row each; exit 1 if any failed.",
     )
     p.add_argument("--profile", "-p")
     add_fleet_options(p)

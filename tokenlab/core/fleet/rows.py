@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from tokenlab.core.profiles import Profile
 
 Outcome = Literal["ok", "fail", "needs_sign_in"]
+NOT_ISSUED = "not issued"
 FEW_WORDS = 48  # a table cell, not a paragraph: the profile's own doctor tells the rest
 
 
@@ -39,12 +40,13 @@ class FleetRow:
     authority_kind: str  # "instance" | "global" | "other" (core/authority_kind.py)
     outcome: Outcome
     flow: str  # the flow run, "" when none was
-    token: str  # "ok", "needs sign-in", or the failure in a few words
+    token: str  # "ok", "needs sign-in", the OAuth error code, or "not issued"
     api_status: int | None  # the first API call's final HTTP status, None when none was made
-    cause: str  # the top ranked cause's title, "" when nothing failed or warned
+    cause: str  # the top ranked cause's title (whole, one line), "" when nothing failed or warned
     cause_key: str
     started_at: float  # epoch seconds
     elapsed_s: float
+    token_error: str = ""  # why no token came, in the flow's (masked) words
 
     @property
     def ok(self) -> bool:
@@ -67,6 +69,7 @@ class FleetRow:
             "flow": self.flow,
             "token": self.token,
             "token_ok": self.token == "ok",
+            "token_error": self.token_error,
             "api_status": self.api_status,
             "cause": self.cause,
             "cause_key": self.cause_key,
@@ -91,9 +94,11 @@ def row_of_run(
 ) -> FleetRow:
     facts = run.diagnosis
     flow_error = run.facts.flow_error
+    token_error = ""
     if flow_error is not None:
-        code = str(getattr(flow_error, "error", "") or "")
-        token = few_words(code or flow_error.message)
+        # the OAuth error code says it in a word; else the cause column says why
+        token = few_words(str(getattr(flow_error, "error", "") or "")) or NOT_ISSUED
+        token_error = inert_line(flow_error.message).strip()
     else:
         token = "ok" if run.facts.flow is not None else "not run"
     top = facts.causes[0] if facts.causes else None
@@ -102,8 +107,9 @@ def row_of_run(
         outcome="ok" if facts.api_ok else "fail",
         flow=flow,
         token=token,
+        token_error=token_error,
         api_status=run.facts.probe.status if run.facts.probe is not None else None,
-        cause=few_words(top.title, 80) if top else "",
+        cause=inert_line(top.title).strip() if top else "",
         cause_key=top.key if top else "",
     )
 
@@ -128,7 +134,8 @@ def row_of_error(
         **_base(profile, started_at, started),
         outcome="fail",
         flow=flow,
-        token=few_words(error.message),
+        token=NOT_ISSUED,
+        token_error=inert_line(error.message).strip(),
         api_status=None,
         cause="",
         cause_key="",

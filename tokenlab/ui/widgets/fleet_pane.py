@@ -48,6 +48,8 @@ def row_detail(row: FleetRow) -> Text:
     style = OUTCOME_STYLE.get(row.outcome, "")
     api = f"API {row.api}" if row.api_status is not None else "no API answer"
     parts = [f"{row.scenario}", f"{row.authority_kind} authority", f"token {row.token}", api]
+    if row.token_error:
+        parts.append(row.token_error)
     detail = Text.assemble((row.profile, "bold"), " · ", " · ".join(parts))
     if row.cause:
         detail.append(" · ")
