@@ -27,6 +27,7 @@ SHOTS: dict[str, tuple[tuple[int, int], str, tuple[str, ...], str]] = {
     "console-probe.svg": ((100, 32), "demo-api-forbidden", ("4", "s"), "a 403 explained"),
     "console-doctor.svg": ((100, 32), "demo-scope-not-allowed", ("5", "d"), "the checklist"),
     "console-profiles.svg": ((100, 32), "demo-service-app", ("6",), "the profiles"),
+    "console-fleet.svg": ((100, 32), "demo-service-app", ("8", "r"), "every profile at once"),
 }
 DEMO_SIGN_IN = "user demo / password demo-password"  # the sandbox's public demo account
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -75,6 +76,20 @@ async def test_a_glob_typed_in_the_box_runs_only_those(sandbox: Sandbox) -> None
         assert len(names) == 10 and all(n.startswith("demo-api-") for n in names)
         await pilot.press("g", *"nothing", "enter")
         await until(lambda: "no profile matches 'nothing'" in pane_text(app, "fleet"), pilot)
+
+
+async def test_the_palette_runs_the_fleet(sandbox: Sandbox) -> None:
+    app = demo_app(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await until(lambda: isinstance(app.screen, CommandPalette), pilot)
+        await pilot.press(*"Run fleet")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(lambda: fleet_done(app), pilot, seconds=30)
+        assert active_pane(app) == "fleet"
+        assert len(pane_rows(app, "fleet")) == 20
 
 
 class FleetPaneApp(PaneApp):

@@ -48,6 +48,11 @@ class FleetRuns:
         self.pane.start(names, pattern)
         s.run_worker(self._run(profiles), group=GROUP, exclusive=True, exit_on_error=False)
 
+    def run_all(self) -> None:
+        """The palette's entry: show the Fleet pane and run every profile."""
+        self.screen.action_show_pane("fleet")
+        self.run("*")
+
     def _event(self, event: Event) -> None:
         if isinstance(event, FleetRowStarted):
             self.pane.row_started(event.profile)
