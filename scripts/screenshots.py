@@ -33,6 +33,7 @@ SHOTS: dict[str, tuple[tuple[int, int], str, tuple[str, ...], str]] = {
         ("7", "i", "i", "i", "i", "s"),  # the interval from 30 s to 2 s, and start
         "an intermittent 401 found",
     ),
+    "console-fleet.svg": ((100, 32), "demo-service-app", ("8", "r"), "every profile at once"),
 }
 DEMO_SIGN_IN = "user demo / password demo-password"  # the sandbox's public demo account
 

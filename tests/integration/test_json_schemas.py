@@ -123,6 +123,7 @@ def test_every_json_output_validates_against_its_schema(run: Any, sandbox: Sandb
         "diff": run(
             "diff", token.strip(), run("token", "-p", "demo-service-app", "-q")[1].strip(), "--json"
         ),
+        "doctor all": run("doctor", "--all", "--profiles", "demo-s*", "--json"),
         "app card": run("app", "card", "-p", "demo-service-app", "--json"),
         "app check": run(
             "app",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tokenlab.commands.context import CommandContext
+from tokenlab.commands.doctor_all import add_fleet_options, check_fleet_args
 from tokenlab.commands.token_cmd import add_flow_options
 from tokenlab.core.errors import EXIT_FAILURE, EXIT_OK, UsageError
 
@@ -18,9 +19,11 @@ def add_parser(sub: Any) -> None:
         help="check a profile end to end: the 'Get an Access Token' guide's checklist "
         "(token issued, issuer, signature, expiry, scopes, API answers 200)",
         description="Check the authority, run the profile's flow, check the token and call the API; "
-        "print the checklist and the most likely cause. Exit 0 only when the API answered 200.",
+        "print the checklist and the most likely cause. Exit 0 only when the API answered 200. "
+        "With --all: every profile (or a --profiles glob) at once, one row each; exit 1 if any failed.",
     )
-    p.add_argument("--profile", "-p", required=True)
+    p.add_argument("--profile", "-p")
+    add_fleet_options(p)
     p.add_argument(
         "--report", metavar="FILE", help="also write a report: FILE.md (Markdown) or FILE.json"
     )
@@ -79,6 +82,11 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     from tokenlab.core.report import checklist_lines, render, report_json
     from tokenlab.core.storage import write_private_file
 
+    check_fleet_args(args)
+    if args.all:
+        from tokenlab.commands.doctor_all import run_all
+
+        return run_all(args, ctx)
     fmt = _report_format(args.report) if args.report else ""
     share_fmt = _report_format(args.share) if args.share else ""
     profile = ctx.profiles.load(args.profile)

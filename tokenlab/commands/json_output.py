@@ -31,6 +31,7 @@ OUTPUTS: dict[str, int] = {
     "diff": 1,
     "app.card": 1,
     "app.check": 1,
+    "doctor.all": 1,  # doctor --all
 }
 # Formats written to a file rather than stdout: a schema file each, the marker inside.
 FILES: dict[str, int] = {

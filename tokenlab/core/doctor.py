@@ -28,7 +28,7 @@ from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Bus, DoctorStepDone, HttpExchange, new_run_id
 from tokenlab.core.flow_options import FlowOptions
 from tokenlab.core.flows.runner import run_flow
-from tokenlab.core.http import HttpOptions, build_client
+from tokenlab.core.http import ClientSharing, HttpOptions, build_client
 from tokenlab.core.profiles import Profile
 from tokenlab.core.scopes import LEGACY_SCOPES, PROTOCOL_SCOPES
 from tokenlab.core.secrets import SecretStore
@@ -116,9 +116,13 @@ async def run_doctor(
     header: str = "authorization",
     admin_profile: Profile | None = None,
     registration_entity: str | None = None,
+    cache: AuthorityCache | None = None,
+    sharing: ClientSharing | None = None,
 ) -> DoctorRun:
     """`admin_profile`: read the Trusted Application's registration with its token first, so
-    the causes say what the registration says (`registration_entity`: the entity set's name)."""
+    the causes say what the registration says (`registration_entity`: the entity set's name).
+    `cache` and `sharing` let a caller running many profiles at once (the fleet) share
+    discovery, keys and TLS contexts across them and bound the requests per host."""
     run_id = new_run_id()
     facts = RunFacts(profile=profile)
     publish = _StepPublisher(bus, run_id)
@@ -126,8 +130,10 @@ async def run_doctor(
         await _check_registration(facts, admin_profile, secrets, registration_entity)
     with bus.collect(HttpExchange) as exchanges:
         http = HttpOptions.from_profile(profile)
-        async with build_client(http, bus=bus, run_id=run_id, redactor=secrets.redactor) as client:
-            cache = AuthorityCache()
+        async with build_client(
+            http, bus=bus, run_id=run_id, redactor=secrets.redactor, sharing=sharing
+        ) as client:
+            cache = cache or AuthorityCache()
             await _check_authority(client, cache, facts)
             publish(authority_steps(facts))
             try:

@@ -13,6 +13,8 @@ import asyncio
 import ssl
 import time
 import urllib.request
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +40,8 @@ if TYPE_CHECKING:
     from tokenlab.core.profiles import Profile
 
 USER_AGENT = f"tokenlab/{__version__}"
+# Held around each exchange: a caller running many clients at once bounds requests per host.
+RequestGate = Callable[[httpx.Request], AbstractAsyncContextManager[object]]
 MAX_BODY_BYTES = 4 * 1024 * 1024  # identity and API answers are small; a bigger one is a mistake
 
 
@@ -86,6 +90,22 @@ def ssl_context(options: HttpOptions) -> ssl.SSLContext | bool:
     return ctx
 
 
+class ClientSharing:
+    """What many clients running at once share: a gate entered around each exchange (a bound
+    on requests per host across clients), and one TLS context per trust setting (loading a CA
+    bundle takes tens of milliseconds: once, not once per client)."""
+
+    def __init__(self, gate: RequestGate | None = None) -> None:
+        self.gate = gate
+        self._trust: dict[tuple[bool, str, bool], ssl.SSLContext | bool] = {}
+
+    def trust(self, options: HttpOptions) -> ssl.SSLContext | bool:
+        key = (options.verify, options.ca_bundle, options.os_trust_store)
+        if key not in self._trust:
+            self._trust[key] = ssl_context(options)
+        return self._trust[key]
+
+
 class _CheckedClient(httpx.AsyncClient):
     """An address httpx cannot build a request for (a port that is not a number, an unclosed
     IPv6 bracket, a host IDNA refuses) came from a profile or, worse, from a server's document:
@@ -109,17 +129,22 @@ def build_client(
     run_id: str = "",
     redactor: Redactor | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    sharing: ClientSharing | None = None,
 ) -> httpx.AsyncClient:
     """An AsyncClient whose every exchange is capped, recorded (masked) and explained on failure.
 
     Redirects are not followed: they are evidence (a sign-in page), so callers follow them by
-    hand. `transport` replaces the network (tests of faults a real server cannot show).
+    hand. `transport` replaces the network (tests of faults a real server cannot show);
+    `sharing` is what many clients at once share (the fleet's).
     """
     redactor = redactor or Redactor()
-    verify = ssl_context(options)
+    verify = sharing.trust(options) if sharing is not None else ssl_context(options)
+    gate = sharing.gate if sharing is not None else None
 
     def recorded(inner: httpx.AsyncBaseTransport) -> RecordingTransport:
-        return RecordingTransport(inner, options=options, bus=bus, run_id=run_id, redactor=redactor)
+        return RecordingTransport(
+            inner, options=options, bus=bus, run_id=run_id, redactor=redactor, gate=gate
+        )
 
     if transport is not None:
         default = recorded(transport)
@@ -173,7 +198,9 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         bus: Bus | None,
         run_id: str,
         redactor: Redactor,
+        gate: RequestGate | None = None,
     ) -> None:
+        self.gate = gate
         self.inner = inner
         self.options = options
         self.bus = bus
@@ -181,6 +208,12 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         self.redactor = redactor
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.gate is None:
+            return await self._exchange(request)
+        async with self.gate(request):  # waiting here is not the exchange's time: no deadline
+            return await self._exchange(request)
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
         started = time.perf_counter()
         request_body = await request.aread()
         seconds = _deadline_s(request, self.options)

@@ -23,7 +23,7 @@ from tokenlab.ui.bridge import ConsoleBridge
 from tokenlab.ui.commands import ConsoleCommands
 from tokenlab.ui.screens.main import MainScreen
 
-STYLES = ("authority", "flow", "token", "probe", "doctor", "watch")
+STYLES = ("authority", "flow", "token", "probe", "doctor", "watch", "fleet")
 
 
 class TokenlabApp(App[int]):

@@ -34,6 +34,7 @@ def entries(screen: MainScreen) -> list[Entry]:
             partial(act.cancel, "flow"),
         ),
         ("Run doctor", "the whole checklist for the active profile", act.doctor),
+        ("Run fleet", "the doctor on every profile at once (Fleet pane)", screen.fleet.run_all),
         (
             "Send probe",
             "call the API with the current (or a fresh) token",

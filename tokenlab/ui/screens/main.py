@@ -24,6 +24,7 @@ from tokenlab.core.events import Bus
 from tokenlab.core.profiles import ProfileStore
 from tokenlab.core.secrets import SecretStore
 from tokenlab.ui.console_actions import ConsoleActions
+from tokenlab.ui.fleet_runs import FleetRuns
 from tokenlab.ui.profile_actions import ProfileActions
 from tokenlab.ui.screens.help import BindingGroup, HelpScreen
 from tokenlab.ui.screens.pane_requests import PaneRequests
@@ -32,6 +33,7 @@ from tokenlab.ui.state import ConsoleState, load_state, save_state
 from tokenlab.ui.watch_runs import WatchRuns
 from tokenlab.ui.widgets.authority_pane import AuthorityPane
 from tokenlab.ui.widgets.doctor_pane import DoctorPane
+from tokenlab.ui.widgets.fleet_pane import FleetPane
 from tokenlab.ui.widgets.flow_pane import FlowPane
 from tokenlab.ui.widgets.header_bar import HeaderBar
 from tokenlab.ui.widgets.probe_pane import ProbePane
@@ -49,6 +51,7 @@ PANES: tuple[tuple[str, str, str, type[Widget]], ...] = (
     ("doctor", "5", "Doctor", DoctorPane),
     ("profiles", "6", "Profiles", ProfilesPane),
     ("watch", "7", "Watch", WatchPane),
+    ("fleet", "8", "Fleet", FleetPane),
 )
 PANE_NAMES = tuple(name for name, *_ in PANES)
 NARROW_BELOW = 70  # columns: below this the sidebar folds away
@@ -64,6 +67,11 @@ INNER_KEYS: dict[str, list[tuple[str, str, str]]] = {
         ("enter", "send", "In the request: send it (in the repeat count: repeat it)"),
     ],
     "watch": [("up,down", "row", "In the timeline: move through the probes and renewals")],
+    "fleet": [
+        ("enter", "open", "On a row: make it the active profile and show its Doctor pane"),
+        ("enter", "run", "In the glob box: run the profiles it matches (empty: all)"),
+        ("escape", "cancel", "Stop the run; the rows done so far stay"),
+    ],
 }
 
 
@@ -90,6 +98,7 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         self.now = now  # the clock of the header's and the panes' countdowns
         self.actions = ConsoleActions(self)
         self.profile_actions = ProfileActions(self)
+        self.fleet = FleetRuns(self)
 
     # --- shape ------------------------------------------------------------------------------
 
@@ -177,6 +186,13 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
 
     def on_profiles_pane_use_requested(self, message: ProfilesPane.UseRequested) -> None:
         self.activate(message.name)
+
+    def on_fleet_pane_run_requested(self, message: FleetPane.RunRequested) -> None:
+        self.fleet.run(message.pattern)
+
+    def on_fleet_pane_profile_chosen(self, message: FleetPane.ProfileChosen) -> None:
+        self.activate(message.name)
+        self.action_show_pane("doctor")
 
     # --- keys, folding, help ----------------------------------------------------------------
 
