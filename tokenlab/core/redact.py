@@ -215,18 +215,28 @@ class Redactor:
             self._known.add(value)
             forms = {f for v in self._known for f in encoded_forms(v)}
             self._forms = tuple(sorted(forms, key=len, reverse=True))
-            self._pattern = re.compile("|".join(_any_hex_case(f) for f in self._forms))
+            self._pattern = None  # compiled on first need: a run that records nothing never pays
             self._needles = tuple({f.encode("utf-8", "surrogatepass") for f in forms})
             self._cores = tuple({c for n in self._needles for c in base64_cores(n)})
 
+    def _known_pattern(self, forms: tuple[str, ...]) -> re.Pattern[str]:
+        """One alternation of every known form (a token makes it long: ms to compile), built
+        once per set of known values."""
+        with self._lock:
+            if self._pattern is None or forms is not self._forms:
+                pattern = re.compile("|".join(_any_hex_case(f) for f in forms))
+                if forms is self._forms:
+                    self._pattern = pattern
+                return pattern
+            return self._pattern
+
     def _known_masked(self, text: str) -> str:
         with self._lock:
-            forms, pattern, needles = self._forms, self._pattern, self._needles
-            cores = self._cores
-        if pattern is None:
+            forms, needles, cores = self._forms, self._needles, self._cores
+        if not forms:
             return text
         if "%" in text or any(form in text for form in forms):
-            text = pattern.sub(lambda m: mask(m.group(0)), text)
+            text = self._known_pattern(forms).sub(lambda m: mask(m.group(0)), text)
         if not any(core in text for core in cores):
             return text
 
