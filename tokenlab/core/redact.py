@@ -213,11 +213,13 @@ class Redactor:
             if value in self._known:
                 return
             self._known.add(value)
-            forms = {f for v in self._known for f in encoded_forms(v)}
-            self._forms = tuple(sorted(forms, key=len, reverse=True))
+            new = encoded_forms(value) - set(self._forms)  # only the new value's forms are work
+            self._forms = tuple(sorted({*self._forms, *new}, key=len, reverse=True))
             self._pattern = None  # compiled on first need: a run that records nothing never pays
-            self._needles = tuple({f.encode("utf-8", "surrogatepass") for f in forms})
-            self._cores = tuple({c for n in self._needles for c in base64_cores(n)})
+            needles = {f.encode("utf-8", "surrogatepass") for f in new} - set(self._needles)
+            self._needles = (*self._needles, *needles)
+            cores = {c for n in needles for c in base64_cores(n)} - set(self._cores)
+            self._cores = (*self._cores, *cores)
 
     def _known_pattern(self, forms: tuple[str, ...]) -> re.Pattern[str]:
         """One alternation of every known form (a token makes it long: ms to compile), built
