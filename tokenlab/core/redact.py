@@ -203,6 +203,7 @@ class Redactor:
         self._pattern: re.Pattern[str] | None = None
         self._needles: tuple[bytes, ...] = ()
         self._cores: tuple[str, ...] = ()
+        self._uncored: tuple[bytes, ...] = ()  # needles whose cores are not computed yet
         for value in known:
             self.add_known(value)
 
@@ -218,8 +219,16 @@ class Redactor:
             self._pattern = None  # compiled on first need: a run that records nothing never pays
             needles = {f.encode("utf-8", "surrogatepass") for f in new} - set(self._needles)
             self._needles = (*self._needles, *needles)
-            cores = {c for n in needles for c in base64_cores(n)} - set(self._cores)
-            self._cores = (*self._cores, *cores)
+            self._uncored = (*self._uncored, *needles)  # their base64 cores: on first need
+
+    def _base64_cores(self) -> tuple[str, ...]:
+        """What base64 of any known value contains (`base64_cores`), for the needles added
+        since the last time: a run that masks nothing never computes them."""
+        with self._lock:
+            if self._uncored:
+                cores = {c for n in self._uncored for c in base64_cores(n)} - set(self._cores)
+                self._cores, self._uncored = (*self._cores, *cores), ()
+            return self._cores
 
     def _known_pattern(self, forms: tuple[str, ...]) -> re.Pattern[str]:
         """One alternation of every known form (a token makes it long: ms to compile), built
@@ -234,13 +243,15 @@ class Redactor:
 
     def _known_masked(self, text: str) -> str:
         with self._lock:
-            forms, needles, cores = self._forms, self._needles, self._cores
+            forms = self._forms
         if not forms:
             return text
         if "%" in text or any(form in text for form in forms):
             text = self._known_pattern(forms).sub(lambda m: mask(m.group(0)), text)
-        if not any(core in text for core in cores):
+        if not any(core in text for core in self._base64_cores()):
             return text
+        with self._lock:
+            needles = self._needles  # read after the cores: every core's value is among them
 
         def in_base64(m: re.Match[str]) -> str:  # e.g. base64("client_id:secret")
             decoded = _decoded_base64(m.group(0))
