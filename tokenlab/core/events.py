@@ -155,6 +155,13 @@ class Bus:
         with self._lock:
             self._subs.pop(sub.id, None)
 
+    def wants(self, event_type: type[Event]) -> bool:
+        """Whether any subscriber takes events of this type: a publisher whose event is costly
+        to build (masked copies of a whole exchange) builds it only then."""
+        with self._lock:
+            subs = list(self._subs.values())
+        return any(not s.types or issubclass(event_type, s.types) for s in subs)
+
     def publish(self, event: Event) -> None:
         with self._lock:
             subs = [s for s in self._subs.values() if s.wants(event)]

@@ -138,7 +138,6 @@ def build_client(
     `sharing` is what many clients at once share (the fleet's).
     """
     redactor = redactor or Redactor()
-    verify = sharing.trust(options) if sharing is not None else ssl_context(options)
     gate = sharing.gate if sharing is not None else None
 
     def recorded(inner: httpx.AsyncBaseTransport) -> RecordingTransport:
@@ -150,12 +149,17 @@ def build_client(
         default = recorded(transport)
         mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
     else:
-        default = recorded(httpx.AsyncHTTPTransport(verify=verify))
+        routes = proxy_routes()
+        if sharing is not None:  # built once for all the clients sharing it
+            verify: ssl.SSLContext | bool | None = sharing.trust(options)
+        else:
+            verify = ssl_context(options) if routes or options.ca_bundle else None
+        default = recorded(TlsOnDemandTransport(options, verify))
         mounts = {
-            pattern: recorded(httpx.AsyncHTTPTransport(verify=verify, proxy=proxy))
+            pattern: recorded(httpx.AsyncHTTPTransport(verify=verify or False, proxy=proxy))
             if proxy
             else default
-            for pattern, proxy in proxy_routes().items()
+            for pattern, proxy in routes.items()
         }
     return _CheckedClient(
         transport=default,
@@ -164,6 +168,37 @@ def build_client(
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         trust_env=False,  # proxies are routed by proxy_routes(); the rest of env is not trusted
     )
+
+
+class TlsOnDemandTransport(httpx.AsyncBaseTransport):
+    """Direct connections, whose TLS trust is built on the first https request: loading
+    certifi's bundle takes ~17 ms, which a run against http:// (the sandbox, a loopback
+    server) never needs. `verify` given: that trust, built already (a CA bundle is checked
+    when the client is built, so a bad path is refused before any request)."""
+
+    def __init__(self, options: HttpOptions, verify: ssl.SSLContext | bool | None = None) -> None:
+        self._options = options
+        self._verify = verify
+        self._plain: httpx.AsyncHTTPTransport | None = None
+        self._tls: httpx.AsyncHTTPTransport | None = None
+
+    def _for(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
+        if url.scheme != "https":  # plain http never uses TLS: no trust to load
+            if self._plain is None:
+                self._plain = httpx.AsyncHTTPTransport(verify=False)
+            return self._plain
+        if self._tls is None:
+            verify = self._verify if self._verify is not None else ssl_context(self._options)
+            self._tls = httpx.AsyncHTTPTransport(verify=verify)
+        return self._tls
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self._for(request.url).handle_async_request(request)
+
+    async def aclose(self) -> None:
+        for transport in (self._plain, self._tls):
+            if transport is not None:
+                await transport.aclose()
 
 
 def proxy_routes() -> dict[str, str | None]:
@@ -282,8 +317,8 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         started: float,
         error: str = "",
     ) -> None:
-        if self.bus is None:
-            return
+        if self.bus is None or not self.bus.wants(HttpExchange):
+            return  # nobody records this exchange: no masked copies to make
         r = self.redactor
         status, headers, body = (
             (answer[0].status_code, r.headers(list(answer[0].headers.items())), answer[1])

@@ -73,9 +73,11 @@ def read_json(
         raise JsonTextError("too-large", f"is more than {max_chars:,} characters of JSON")
     if isinstance(data, bytes):
         try:
-            text = data.decode("utf-8-sig")  # a BOM is tolerated, as json.loads does for bytes
+            text = data.decode("utf-8")  # the C codec: utf-8-sig's is Python code
         except UnicodeDecodeError:
             raise JsonTextError("not-text", "is not text (not UTF-8)") from None
+        if text.startswith("\ufeff"):  # a BOM is tolerated, as json.loads does for bytes
+            text = text[1:]
     else:
         text = data
     if nests_deeper_than(text, max_depth):

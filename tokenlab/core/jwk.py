@@ -71,15 +71,33 @@ def key_problem(jwk: Mapping[str, Any]) -> str | None:
 
 def public_key(alg: str, jwk: Mapping[str, Any]) -> tuple[Any, Any] | None:
     """(PyJWT algorithm, public key) for this JWK, or None when it is not a usable key."""
-    try:
-        name = json.dumps(jwk, sort_keys=True)  # the key's canonical text names it exactly
-    except (TypeError, ValueError, RecursionError):
+    name = _cache_name(jwk)
+    if name is None:
         return None
     if (alg, name) not in _LOADED:
         if len(_LOADED) >= _MAX_LOADED:
             _LOADED.clear()
         _LOADED[(alg, name)] = _load_public_key(alg, jwk)
     return _LOADED[(alg, name)]
+
+
+# The members a loaded key depends on (alg aside): when all are strings (every real JWK), they
+# name it; a hash of a few strings is cheaper than the JSON text of the whole key.
+_KEY_MEMBERS = ("kty", "crv", "n", "e", "x", "y", "d", "p", "q", "dp", "dq", "qi", "oth")
+
+_PLAIN_TYPES = frozenset({str, type(None)})
+
+
+def _cache_name(jwk: Mapping[str, Any]) -> Any:
+    """What names this key in the cache: its members, or its canonical JSON text when some
+    member is not a string (a hostile JWKS); None when it is not JSON at all."""
+    members = tuple(map(jwk.get, _KEY_MEMBERS))
+    if _PLAIN_TYPES.issuperset(map(type, members)):
+        return members
+    try:
+        return json.dumps(jwk, sort_keys=True)  # the key's canonical text names it exactly
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 def _load_public_key(alg: str, jwk: Mapping[str, Any]) -> tuple[Any, Any] | None:

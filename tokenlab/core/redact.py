@@ -203,6 +203,7 @@ class Redactor:
         self._pattern: re.Pattern[str] | None = None
         self._needles: tuple[bytes, ...] = ()
         self._cores: tuple[str, ...] = ()
+        self._uncored: tuple[bytes, ...] = ()  # needles whose cores are not computed yet
         for value in known:
             self.add_known(value)
 
@@ -213,22 +214,44 @@ class Redactor:
             if value in self._known:
                 return
             self._known.add(value)
-            forms = {f for v in self._known for f in encoded_forms(v)}
-            self._forms = tuple(sorted(forms, key=len, reverse=True))
-            self._pattern = re.compile("|".join(_any_hex_case(f) for f in self._forms))
-            self._needles = tuple({f.encode("utf-8", "surrogatepass") for f in forms})
-            self._cores = tuple({c for n in self._needles for c in base64_cores(n)})
+            new = encoded_forms(value) - set(self._forms)  # only the new value's forms are work
+            self._forms = tuple(sorted({*self._forms, *new}, key=len, reverse=True))
+            self._pattern = None  # compiled on first need: a run that records nothing never pays
+            needles = {f.encode("utf-8", "surrogatepass") for f in new} - set(self._needles)
+            self._needles = (*self._needles, *needles)
+            self._uncored = (*self._uncored, *needles)  # their base64 cores: on first need
+
+    def _base64_cores(self) -> tuple[str, ...]:
+        """What base64 of any known value contains (`base64_cores`), for the needles added
+        since the last time: a run that masks nothing never computes them."""
+        with self._lock:
+            if self._uncored:
+                cores = {c for n in self._uncored for c in base64_cores(n)} - set(self._cores)
+                self._cores, self._uncored = (*self._cores, *cores), ()
+            return self._cores
+
+    def _known_pattern(self, forms: tuple[str, ...]) -> re.Pattern[str]:
+        """One alternation of every known form (a token makes it long: ms to compile), built
+        once per set of known values."""
+        with self._lock:
+            if self._pattern is None or forms is not self._forms:
+                pattern = re.compile("|".join(_any_hex_case(f) for f in forms))
+                if forms is self._forms:
+                    self._pattern = pattern
+                return pattern
+            return self._pattern
 
     def _known_masked(self, text: str) -> str:
         with self._lock:
-            forms, pattern, needles = self._forms, self._pattern, self._needles
-            cores = self._cores
-        if pattern is None:
+            forms = self._forms
+        if not forms:
             return text
         if "%" in text or any(form in text for form in forms):
-            text = pattern.sub(lambda m: mask(m.group(0)), text)
-        if not any(core in text for core in cores):
+            text = self._known_pattern(forms).sub(lambda m: mask(m.group(0)), text)
+        if not any(core in text for core in self._base64_cores()):
             return text
+        with self._lock:
+            needles = self._needles  # read after the cores: every core's value is among them
 
         def in_base64(m: re.Match[str]) -> str:  # e.g. base64("client_id:secret")
             decoded = _decoded_base64(m.group(0))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from urllib.parse import urlsplit
 
 from tokenlab.core.errors import InvalidUrlError, RemedyKind, remedy
 
 
+@functools.lru_cache(maxsize=256)  # asked before every request, of the same few hosts
 def is_loopback_host(host: str) -> bool:
     host = host.strip("[]").lower()
     if host == "localhost" or host.endswith(".localhost"):

@@ -58,12 +58,19 @@ _RANK = {name: i for i, name in enumerate(CHECK_ORDER)}
 class TokenReport:
     token: DecodedToken
     checks: tuple[Check, ...]
-    header: tuple[ClaimRow, ...]
+    header_rows: tuple[ClaimRow, ...] | None  # None: the token's own header, made when read
     checked_at: float
     authority: str = ""  # the authority the token was checked against, if any
     verified: bool = False  # the signature was checked with the authority's keys, and holds
     introspection: Mapping[str, Any] | None = None
     answer_rows: tuple[ClaimRow, ...] | None = None  # an introspection answer's rows, if asked
+
+    @cached_property
+    def header(self) -> tuple[ClaimRow, ...]:
+        """The header's rows, made when first read (like `claims`)."""
+        if self.header_rows is not None:
+            return self.header_rows
+        return tuple(header_row(k, v) for k, v in self.token.header.items())
 
     @cached_property
     def claims(self) -> tuple[ClaimRow, ...]:
@@ -111,7 +118,10 @@ class TokenReport:
 
 def ordered_checks(checks: Sequence[Check]) -> tuple[Check, ...]:
     """`checks` in `CHECK_ORDER` (unknown names last), so the first failure is the one to fix."""
-    return tuple(sorted(checks, key=lambda c: _RANK.get(c.name, len(_RANK))))
+    ranks = [_RANK.get(c.name, len(_RANK)) for c in checks]
+    if ranks == sorted(ranks):
+        return tuple(checks)  # built in order already (check_token): no sort to pay
+    return tuple(c for _, _, c in sorted(zip(ranks, range(len(ranks)), checks, strict=True)))
 
 
 def _not_a_jwt(decoded: DecodedToken, checks: list[Check], now: float) -> TokenReport:
@@ -127,8 +137,7 @@ def _not_a_jwt(decoded: DecodedToken, checks: list[Check], now: float) -> TokenR
                 remedy=remedy(RemedyKind.VERIFY_WITH_AUTHORITY),
             )
         )
-    header_rows = tuple(header_row(k, v) for k, v in decoded.header.items())
-    return TokenReport(decoded, tuple(checks), header_rows, now)
+    return TokenReport(decoded, tuple(checks), None, now)
 
 
 def check_token(
@@ -174,7 +183,7 @@ def check_token(
     return TokenReport(
         decoded,
         ordered_checks(checks),
-        tuple(header_row(k, v) for k, v in header.items()),
+        None,  # the header's rows: made when first read
         now,
         authority=expected_issuer or "",
         verified=signature is not None and signature.status == "pass",

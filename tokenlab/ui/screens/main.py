@@ -7,8 +7,10 @@ run_routing.py, and the answers to the panes' requests in pane_requests.py.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import ClassVar
 
 from rich.text import Text
@@ -17,8 +19,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.events import Resize
+from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from tokenlab.core.events import Bus
 from tokenlab.core.profiles import ProfileStore
@@ -36,6 +39,7 @@ from tokenlab.ui.widgets.doctor_pane import DoctorPane
 from tokenlab.ui.widgets.fleet_pane import FleetPane
 from tokenlab.ui.widgets.flow_pane import FlowPane
 from tokenlab.ui.widgets.header_bar import HeaderBar
+from tokenlab.ui.widgets.key_footer import KeyFooter
 from tokenlab.ui.widgets.probe_pane import ProbePane
 from tokenlab.ui.widgets.profile_list import ProfileList
 from tokenlab.ui.widgets.profiles_pane import ProfilesPane
@@ -54,6 +58,7 @@ PANES: tuple[tuple[str, str, str, type[Widget]], ...] = (
     ("fleet", "8", "Fleet", FleetPane),
 )
 PANE_NAMES = tuple(name for name, *_ in PANES)
+STATE_SAVE_DELAY_S = 1.0  # pane keys in a row write the state file once
 NARROW_BELOW = 70  # columns: below this the sidebar folds away
 # Keys of a pane's inner widgets, which its BINDINGS do not list: shown in help too.
 INNER_KEYS: dict[str, list[tuple[str, str, str]]] = {
@@ -99,6 +104,10 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         self.actions = ConsoleActions(self)
         self.profile_actions = ProfileActions(self)
         self.fleet = FleetRuns(self)
+        self._unsaved: ConsoleState | None = None  # the state to write, not yet written
+        self._save_timer: Timer | None = None
+        self._state_lock = threading.Lock()
+        self._state_writes = self._state_written = 0  # numbers of the states noted, written
 
     # --- shape ------------------------------------------------------------------------------
 
@@ -112,7 +121,7 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
                 for name, key, title, cls in PANES:
                     with TabPane(f"{key} {title}", id=f"tab-{name}"):
                         yield self.make_pane(name, cls)
-        yield Footer()
+        yield KeyFooter()
 
     def make_pane(self, name: str, cls: type[Widget]) -> Widget:
         """A pane; those with a countdown get the screen's clock."""
@@ -133,6 +142,7 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         self.ready = True
 
     def on_unmount(self) -> None:
+        self._save_state(now=True)  # what a pane switch just before quitting left unwritten
         self._attachments.close()
 
     def show_backend(self) -> None:
@@ -174,10 +184,34 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
             self.check_authority(profile)
 
     def remember(self) -> None:
+        """Note the profile and pane to remember; written a moment later (or on quitting), so
+        a pane key never waits for a file to reach the disk."""
         if not self.ready:
             return  # still starting: the state file is read, not yet written
         pane = (self.query_one(TabbedContent).active or "tab-").removeprefix("tab-")
-        save_state(ConsoleState(self.active.name if self.active else "", pane))
+        self._unsaved = ConsoleState(self.active.name if self.active else "", pane)
+        if self._save_timer is None:
+            self._save_timer = self.set_timer(STATE_SAVE_DELAY_S, self._save_state)
+
+    def _save_state(self, *, now: bool = False) -> None:
+        """Write the noted state: in a thread (the disk's fsync can take tens of milliseconds,
+        which a key pressed meanwhile would wait for), or `now` when quitting."""
+        self._save_timer = None
+        state, self._unsaved = self._unsaved, None
+        if state is None:
+            return
+        self._state_writes += 1
+        if now:
+            self._write_state(state, self._state_writes)
+        else:
+            write = partial(self._write_state, state, self._state_writes)
+            self.run_worker(write, thread=True, group="state", exit_on_error=False)
+
+    def _write_state(self, state: ConsoleState, number: int) -> None:
+        with self._state_lock:  # writes in order: an older state never overwrites a newer one
+            if number > self._state_written:
+                save_state(state)
+                self._state_written = number
 
     def on_profile_list_chosen(self, message: ProfileList.Chosen) -> None:
         self.activate(message.name)

@@ -29,6 +29,7 @@ class BusyLine(Static):
         self.label = ""
         self.started: float | None = None
         self._timer: Timer | None = None
+        self._shown_length = 0
 
     @property
     def busy(self) -> bool:
@@ -62,10 +63,14 @@ class BusyLine(Static):
         self.remove_class("-busy")
         self.display = False
         self.update("")
+        self._shown_length = 0
 
     def tick(self) -> None:
         if self.started is None:
             return
         elapsed = self.elapsed
         frame = FRAMES[int(elapsed * 10) % len(FRAMES)]
-        self.update(Text(f"{frame} {self.label}… {elapsed:.1f} s", style="bold"))
+        line = f"{frame} {self.label}… {elapsed:.1f} s"
+        # ten times a second: a line of the same length keeps its size, no layout to redo
+        self.update(Text(line, style="bold"), layout=len(line) != self._shown_length)
+        self._shown_length = len(line)

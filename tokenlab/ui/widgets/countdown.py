@@ -40,6 +40,7 @@ class Countdown(Static):
         self.now = now
         self.expires_at: float | None = None
         self.what = "token"
+        self._shown = Content()  # what it shows
         self.set_class(True, "-none")
 
     def on_mount(self) -> None:
@@ -71,7 +72,12 @@ class Countdown(Static):
         state = self.state
         for name in STATE_CLASSES:
             self.set_class(name == f"-{state}", name)
-        self.update(self._text(state))
+        text = self._text(state)
+        if text.plain == self._shown.plain and list(text.spans) == list(self._shown.spans):
+            return  # each second: nothing new to draw
+        # a text of the same length keeps its size: no layout of the screen to redo
+        self.update(text, layout=len(text.plain) != len(self._shown.plain))
+        self._shown = text
 
     def _text(self, state: str) -> Content:
         left, expires = self.seconds_left, self.expires_at

@@ -31,6 +31,7 @@ class HeaderBar(Static):
         self.profile: Profile | None = None
         self.expires_at: float | None = None
         self.has_token = False
+        self._shown = Text()  # what it shows
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.redraw)
@@ -69,4 +70,10 @@ class HeaderBar(Static):
         return f"{shown} left", "yellow" if left < 300 else "green"
 
     def redraw(self) -> None:
-        self.update(self.text())
+        """Show the text for now; a text of the same length keeps its size, so the screen's
+        layout is not redone (it is redrawn each second)."""
+        text = self.text()
+        if text.plain == self._shown.plain and text.spans == self._shown.spans:
+            return
+        self.update(text, layout=len(text.plain) != len(self._shown.plain))
+        self._shown = text
