@@ -72,7 +72,7 @@ def add_parser(sub: Any) -> None:
         "--what-if",
         action="store_true",
         help="when the API refuses, replay the call changing one thing at a time (a fresh "
-        "token, the other header, other scopes, the seed's first call) and say which flips it",
+        "token, the other header, other scopes, the guide's first API call) and say which flips it",
     )
     p.add_argument("--json", action="store_true", help="the result as JSON")
     p.add_argument("-v", "--verbose", action="store_true", help="headers, and the flow's trace")
