@@ -25,8 +25,9 @@ def test_the_console_demo_leaves_no_profile_in_the_users_directory(
 ) -> None:
     seen: dict[str, object] = {}
 
-    def console(profiles: ProfileStore, secrets: SecretStore, **_: str) -> int:
+    def console(profiles: ProfileStore, secrets: SecretStore, **options: object) -> int:
         seen["names"] = profiles.names()
+        seen["use_keyring"] = options.get("use_keyring", True)
         seen["dir"] = profiles.dir
         return 0
 
@@ -36,6 +37,7 @@ def test_the_console_demo_leaves_no_profile_in_the_users_directory(
     assert r.code == 0, r.err
     assert "demo-service-app" in seen["names"]  # type: ignore[operator]
     assert not Path(str(seen["dir"])).exists()  # the throw-away directory went with the console
+    assert seen["use_keyring"] is False  # its refresh tokens go with it too
     assert ProfileStore(isolated_dirs["config"]).names() == []
     assert cli("profiles", "list").out.startswith("no profiles yet")  # type: ignore[operator]
     assert "lived only for that console" in r.err and "--print-profiles" in r.err

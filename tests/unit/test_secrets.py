@@ -28,6 +28,19 @@ def test_keyring_is_used_with_one_entry_per_profile_and_kind(memory_keyring: Mem
     assert memory_keyring.values == {}
 
 
+def test_a_store_without_the_keyring_keeps_secrets_in_memory_only(
+    memory_keyring: MemoryKeyring,
+) -> None:
+    # the demo's: a refresh token kept for its console must not outlive it in the OS keyring
+    store = SecretStore(env={}, use_keyring=False)
+    where = store.store("demo-web-app", SecretKind.REFRESH_TOKEN, CANARY, memory_fallback=True)
+    assert where.source == "memory"
+    assert store.get("demo-web-app", SecretKind.REFRESH_TOKEN) == CANARY
+    assert memory_keyring.values == {}  # a working keyring, left untouched
+    assert not store.backend_status().usable
+    assert "memory only" in store.backend_status().describe()
+
+
 def test_backend_status_describes_a_working_keyring() -> None:
     status = SecretStore().backend_status()
     assert status.usable and "MemoryKeyring" in status.name

@@ -167,8 +167,13 @@ def _demo(args: argparse.Namespace, ctx: CommandContext) -> int:
         from tokenlab.sandbox import DEMO_USER
 
         sign_in = f"user {DEMO_USER.username} / password {DEMO_USER.password}"  # public demo values
-        code = run_console(
-            store, ctx.secrets, title="demo", sandbox_url=sandbox.url, demo_sign_in=sign_in
+        code = run_console(  # its secrets (refresh tokens) stay in its memory, as its profiles
+            store,
+            ctx.secrets,
+            title="demo",
+            sandbox_url=sandbox.url,
+            demo_sign_in=sign_in,
+            use_keyring=False,
         )
     ctx.stderr.write(
         "tokenlab: the demo's profiles and sandbox lived only for that console; to use them "

@@ -63,6 +63,7 @@ class SecretLocation:
         return {"kind": self.kind.value, "source": self.source, "detail": self.detail}
 
 
+NO_KEYRING_FOR_DEMO = "the demo keeps its secrets in this console's memory only"
 FALLBACK_HINT = "without a keyring, secrets are given for each run: in the environment, or as input"
 FALLBACK_REMEDY = remedy(RemedyKind.GIVE_SECRET_FOR_RUN, env=tuple(ENV_VARS.values()))
 
@@ -97,12 +98,17 @@ class SecretStore:
         run_id: str = "secrets",
         env: Mapping[str, str] | None = None,
         redactor: Redactor | None = None,
+        use_keyring: bool = True,
     ) -> None:
+        """`use_keyring=False`: never touch the keyring (the demo's secrets live and die with
+        its console, like its profiles)."""
         self.bus = bus
         self.run_id = run_id
         self.env = env if env is not None else os.environ
         self.redactor = redactor if redactor is not None else Redactor()
         self._shared = _SharedState()
+        if not use_keyring:
+            self._shared.status = BackendStatus("none", False, NO_KEYRING_FOR_DEMO)
 
     def for_run(self, bus: Bus, run_id: str, *, redactor: Redactor | None = None) -> SecretStore:
         """This store, with its notices published on `bus` under `run_id` (once per bus).

@@ -41,17 +41,24 @@ def run_console(
     title: str = "",
     sandbox_url: str = "",
     demo_sign_in: str = "",
+    use_keyring: bool = True,
 ) -> int:
     """Run the console until the user quits; its exit code.
 
-    `secrets` gives the environment and redactor; the console's own store publishes on the
+    `secrets` gives the environment and redactor (`use_keyring=False`: the demo's); the console's own store publishes on the
     console's bus. `demo_sign_in` (the sandbox's public demo account) is shown in a banner."""
     require_terminal()
     from tokenlab.core.events import Bus
     from tokenlab.ui.app import make_app
 
     bus = Bus()
-    own = SecretStore(bus=bus, run_id="console", env=secrets.env, redactor=secrets.redactor)
+    own = SecretStore(
+        bus=bus,
+        run_id="console",
+        env=secrets.env,
+        redactor=secrets.redactor,
+        use_keyring=use_keyring,
+    )
     # the store's notices (a profiles directory made private) show in the console, not on a
     # stderr hidden behind the screen
     app = make_app(
