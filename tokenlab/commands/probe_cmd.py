@@ -138,23 +138,11 @@ async def _get_token(
     if given is not None:
         kind = "reference token " if given.startswith(REFERENCE_PREFIX) else ""
         return given, f"{kind}{mask(given)} (given)"
-    from tokenlab.commands.token_cmd import flow_options, read_stdin_secret
-    from tokenlab.commands.trace import TracePrinter
-    from tokenlab.core.flows.runner import run_flow
+    from tokenlab.commands.probe_what_if import traced_flow
+    from tokenlab.commands.token_cmd import read_stdin_secret
 
     read_stdin_secret(args, ctx, profile.name, profile.scenario)
-    printer = TracePrinter(ctx.stderr, verbose=args.verbose, quiet=not args.verbose)
-    sub = ctx.bus.subscribe(printer.handle)  # only the flow's trace: the probe prints itself
-    try:
-        result = await run_flow(
-            profile,
-            secrets=ctx.secrets,
-            bus=ctx.bus,
-            flow=args.flow,
-            options=flow_options(args, ctx),
-        )
-    finally:
-        ctx.bus.unsubscribe(sub)
+    result = await traced_flow(args, ctx, profile)
     token = result.api_token
     scopes = " ".join(token.scope) or "-"
     return (

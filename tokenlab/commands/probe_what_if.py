@@ -8,29 +8,38 @@ from tokenlab.commands.context import CommandContext
 from tokenlab.commands.remedies import hint_with_remedy
 from tokenlab.core.probing.what_if import Issuer, WhatIfResult
 from tokenlab.core.profiles import Profile
-from tokenlab.core.token_set import TokenSet
+from tokenlab.core.token_set import FlowResult, TokenSet
 
 
-def reissuer(args: argparse.Namespace, ctx: CommandContext) -> Issuer:
-    """Run the (changed) profile's flow with the command's flow options; trace with -v."""
+async def traced_flow(
+    args: argparse.Namespace, ctx: CommandContext, profile: Profile
+) -> FlowResult:
+    """The profile's flow with the command's flow options, its trace on stderr with -v (the
+    probe prints its own exchanges)."""
     from tokenlab.commands.token_cmd import flow_options
     from tokenlab.commands.trace import TracePrinter
     from tokenlab.core.flows.runner import run_flow
 
+    printer = TracePrinter(ctx.stderr, verbose=args.verbose, quiet=not args.verbose)
+    sub = ctx.bus.subscribe(printer.handle)
+    try:
+        result = await run_flow(
+            profile,
+            secrets=ctx.secrets,
+            bus=ctx.bus,
+            flow=args.flow,
+            options=flow_options(args, ctx),
+        )
+    finally:
+        ctx.bus.unsubscribe(sub)
+    return result
+
+
+def reissuer(args: argparse.Namespace, ctx: CommandContext) -> Issuer:
+    """Run the (changed) profile's flow with the command's flow options; trace with -v."""
+
     async def issue(profile: Profile) -> TokenSet:
-        printer = TracePrinter(ctx.stderr, verbose=args.verbose, quiet=not args.verbose)
-        sub = ctx.bus.subscribe(printer.handle)
-        try:
-            result = await run_flow(
-                profile,
-                secrets=ctx.secrets,
-                bus=ctx.bus,
-                flow=args.flow,
-                options=flow_options(args, ctx),
-            )
-        finally:
-            ctx.bus.unsubscribe(sub)
-        return result.api_token
+        return (await traced_flow(args, ctx, profile)).api_token
 
     return issue
 
