@@ -75,10 +75,33 @@ async def test_an_expired_token_is_flipped_by_a_fresh_one(
     assert "already has the scopes" in replays["profile-scopes"].why_not
     assert "already the seed's first call" in replays["seed-first-call"].why_not
     assert_one_change_each(result)
-    # each replay is in the trace: the first call, the new token's request, the replay
+    # each replay is in the trace: the first call, the control (the same call again), the new
+    # token's request, the replay
+    assert result.control is not None and result.control.status == 401
+    assert not result.intermittent
     api_calls = [e for e in exchanges if "Crm_Sales_Customers" in e.url]
-    assert [e.status for e in api_calls] == [401, 200]
+    assert [e.status for e in api_calls] == [401, 401, 200]
     assert any("/connect/token" in e.url for e in exchanges)
+
+
+async def test_the_flaky_node_is_called_intermittent_not_credited_to_a_change(
+    sandbox: Sandbox, bus_client: tuple[Bus, httpx.AsyncClient]
+) -> None:
+    # two nodes answer in turn, one refuses the token: a refusal that the unchanged call does
+    # not repeat must not be credited to whichever change happened to reach the good node
+    bus, client = bus_client
+    profile, store = sandbox_profile(sandbox, "demo-api-flaky-node")
+    issue = issuer(store, bus)
+    token = await issue(profile)
+    for _ in range(2):  # the first call may land on the node that accepts the token
+        result = await what_if(client, profile, Call(token), issue=issue)
+        if not result.original.ok:
+            break
+    assert result.original.status == 401
+    assert result.control is not None and result.control.status == 200
+    assert result.intermittent and result.to_json()["intermittent"] is True
+    assert result.summary.startswith("the same call, unchanged, was accepted on a second try")
+    assert "fresh-token flips it" not in result.summary
 
 
 async def test_a_403_that_no_variation_flips_says_so(

@@ -56,6 +56,13 @@ def print_what_if(ctx: CommandContext, result: WhatIfResult) -> None:
             ctx.out(f"  {i}. [{c.key}] {c.title}: {hint_with_remedy(c.fix, c.remedy)}")
     ctx.out(f"what-if (one change per replay, the first answer was {original.status}):")
     width = max(len(r.variation) for r in result.replays)
+    control = result.control
+    if control is not None:
+        flipped = "FLIPS" if control.ok else "same"
+        answer = f"{original.status} → {control.status}"
+        ctx.out(
+            f"  {'unchanged'.ljust(width)}  {answer}  {flipped}  the same call again (the control)"
+        )
     for r in result.replays:
         name = r.variation.ljust(width)
         if r.result is None:

@@ -223,10 +223,23 @@ class Replay:
         }
 
 
+INTERMITTENT = (
+    "the same call, unchanged, was accepted on a second try: the API answers differently from "
+    "one call to the next (a node with another clock or key set?), so no single change can be "
+    "credited; watch the API over time to see which node refuses"
+)
+
+
 @dataclass(frozen=True)
 class WhatIfResult:
     original: ProbeResult
     replays: tuple[Replay, ...]
+    control: ProbeResult | None = None  # the same call sent again, nothing changed
+
+    @property
+    def intermittent(self) -> bool:
+        """The unchanged call flipped by itself: any other flip may be the same luck."""
+        return self.control is not None and self.control.ok
 
     @property
     def flips(self) -> tuple[Replay, ...]:
@@ -236,6 +249,8 @@ class WhatIfResult:
     def summary(self) -> str:
         if self.original.ok:
             return "the API accepted the call: nothing to replay"
+        if self.intermittent:
+            return INTERMITTENT
         if not any(r.result for r in self.replays):
             return "no variation applied to this call"
         flips = self.flips
@@ -248,8 +263,10 @@ class WhatIfResult:
         return {
             "ok": self.original.ok,
             "flipped_by": [r.variation for r in self.flips],
+            "intermittent": self.intermittent,
             "summary": self.summary,
             "original": self.original.to_json(),
+            "control": self.control.to_json() if self.control else None,
             "replays": [r.to_json() for r in self.replays],
         }
 
@@ -285,15 +302,19 @@ async def what_if(
     redactor: Redactor | None = None,
     first: ProbeResult | None = None,
 ) -> WhatIfResult:
-    """Probe `call` (unless `first` is its result), then replay each variation that applies."""
+    """Probe `call` (unless `first` is its result); when refused, send it once more unchanged
+    (the control: an API that answers differently from one call to the next makes every flip
+    suspect), then replay each variation that applies."""
     redactor = redactor or Redactor()
     send = _sender(client, profile, call, redactor)
     original = first or await send(Change("none"), call.token)
     if original.ok:
         return WhatIfResult(original, ())
+    # the control: the call again, unchanged; if it flips alone, the answer is not the call's
+    control = await send(Change("none"), call.token)
     w = WhatIf(profile, call, issue)
     replays = [await _replay(w, v, original, send) for v in VARIATIONS]
-    return WhatIfResult(original, tuple(replays))
+    return WhatIfResult(original, tuple(replays), control)
 
 
 Sender = Callable[[Change, "TokenSet | str"], Awaitable[ProbeResult]]

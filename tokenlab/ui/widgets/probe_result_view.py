@@ -123,6 +123,16 @@ def what_if_content(result: WhatIfResult) -> Content:
     lines = [
         Content.styled(f"What if (one change per replay; first answer {first.status})", "bold")
     ]
+    if result.control is not None:  # the same call again: a flip here discredits the others
+        style = "$warning" if result.control.ok else "$text-muted"
+        lines.append(
+            Content.assemble(
+                "  unchanged ",
+                (f"{first.status} → {result.control.status}", f"bold {style}"),
+                ("  FLIPS" if result.control.ok else "  same", style),
+                ("  the same call again (the control)", "dim"),
+            )
+        )
     for r in result.replays:
         if r.result is None:
             state = "not applicable" if r.applies is False else "not replayed"
@@ -137,7 +147,8 @@ def what_if_content(result: WhatIfResult) -> Content:
                 (f"  {r.words}", "dim"),
             )
         )
-    lines.append(Content.assemble(mark("pass" if result.flips else "warn"), " ", result.summary))
+    found = result.flips and not result.intermittent
+    lines.append(Content.assemble(mark("pass" if found else "warn"), " ", result.summary))
     return Content("\n").join(lines)
 
 
