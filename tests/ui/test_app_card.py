@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import OptionList
 
-from tests.ui.console_pilot import Heard, select, settle, until
+from tests.ui.console_pilot import Heard, pane_text, select, settle, until
 from tokenlab.commands.demo_cmd import write_demo_profiles
 from tokenlab.core.profiles import ProfileStore
 from tokenlab.core.secrets import SecretStore
@@ -78,3 +78,22 @@ async def test_a_profile_that_cannot_read_the_registration_says_why(sandbox: San
         await settle(pilot)
         await until(lambda: "HTTP 403" in screen.check_shown(), pilot)
         assert "ask the instance's administrators" in screen.check_shown()
+
+
+async def test_after_a_check_the_doctor_says_what_the_registration_says(
+    sandbox: Sandbox,
+) -> None:
+    # the check's administrator is remembered for the profile: its doctor reads the
+    # registration too, and the first cause is the registration's words, not a guess
+    app = demo_app(sandbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_card(pilot, app, "demo-redirect-mismatch")
+        screen.query_one(OptionList).highlighted = screen.admins.index("demo-admin")
+        await pilot.press("k")
+        await until(lambda: "mismatch(es)" in screen.check_shown(), pilot)
+        await pilot.press("escape")
+        await until(lambda: not isinstance(app.screen, AppCardScreen), pilot)
+        await pilot.press("5", "d")
+        await until(lambda: app.main.doctor_run is not None, pilot, seconds=20)
+        shown = pane_text(app, "doctor")
+        assert "The registration says the redirect URI is http://127.0.0.1/Callback" in shown

@@ -55,6 +55,9 @@ def reports_dir() -> Path:
 class ConsoleActions:
     def __init__(self, screen: MainScreen) -> None:
         self.screen = screen
+        # profile -> (admin profile, entity) of its last Trusted Application check: the
+        # doctor then reads the registration too, and its causes say what it says
+        self.admin_of: dict[str, tuple[str, str]] = {}
 
     def _profile(self) -> Profile | None:
         if self.screen.active is None:
@@ -171,8 +174,13 @@ class ConsoleActions:
             return
         s, bus = self.screen, Bus()
         options = runs.flow_options(None, s.inbox)
+        admin_name, entity = self.admin_of.get(profile.name, ("", ""))
+        admin = next((p for p in s.profiles if p.name == admin_name), None)
         s.doctor_worker(
-            lambda: runs.doctor(profile, secrets=s.secrets, bus=bus, options=options), bus
+            lambda: runs.doctor(
+                profile, secrets=s.secrets, bus=bus, options=options, admin=admin, entity=entity
+            ),
+            bus,
         )
 
     # --- the Trusted Application -------------------------------------------------------------
@@ -203,6 +211,7 @@ class ConsoleActions:
         by_name = {p.name: p for p in s.profiles}
         if profile not in by_name or admin not in by_name:
             return
+        self.admin_of[profile] = (admin, entity)
 
         async def check() -> None:
             from tokenlab.core.trusted_app import build_card, compare

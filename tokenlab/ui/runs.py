@@ -228,10 +228,24 @@ async def replay_what_if(
 
 
 async def doctor(
-    profile: Profile, *, secrets: SecretStore, bus: Bus, options: FlowOptions
+    profile: Profile,
+    *,
+    secrets: SecretStore,
+    bus: Bus,
+    options: FlowOptions,
+    admin: Profile | None = None,
+    entity: str = "",
 ) -> DoctorFinished:
+    """`admin`: read the Trusted Application's registration with its token first (the last
+    check's administrator), so the causes say what the registration says."""
     from tokenlab.core.doctor import run_doctor
 
-    return DoctorFinished(
-        profile, await run_doctor(profile, secrets=secrets, bus=bus, options=options)
+    run = await run_doctor(
+        profile,
+        secrets=secrets,
+        bus=bus,
+        options=options,
+        admin_profile=admin,
+        registration_entity=entity or None,
     )
+    return DoctorFinished(profile, run)
