@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import segno
 from rich.text import Text
 from textual import events
 from textual.widgets import Static
@@ -21,6 +20,8 @@ CELL = {(True, True): "█", (True, False): "▀", (False, True): "▄", (False,
 
 def half_block_rows(data: str, quiet_zone: int = QUIET_ZONE) -> list[str]:
     """The QR code of `data`, two module rows per text row."""
+    import segno  # lazy: the encoder is a sizeable import only a device-code run needs
+
     qr = segno.make_qr(data, error="l", boost_error=True)  # never a micro QR: phones skip them
     matrix: list[list[bool]] = [
         [bool(m) for m in row] for row in qr.matrix_iter(scale=1, border=quiet_zone)
