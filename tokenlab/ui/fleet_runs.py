@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Bus, Event
-from tokenlab.core.fleet import FleetRowDone, FleetRowStarted, run_fleet, select_names
 
 if TYPE_CHECKING:
     from tokenlab.core.profiles import Profile
@@ -33,6 +32,8 @@ class FleetRuns:
 
     def run(self, pattern: str) -> None:
         """Start the fleet on the profiles matching `pattern` (the last run is cancelled)."""
+        from tokenlab.core.fleet import select_names  # lazy: the fleet loads on its first run
+
         s = self.screen
         names = select_names((p.name for p in s.profiles), pattern)
         if not names:
@@ -54,12 +55,16 @@ class FleetRuns:
         self.run("*")
 
     def _event(self, event: Event) -> None:
+        from tokenlab.core.fleet import FleetRowDone, FleetRowStarted
+
         if isinstance(event, FleetRowStarted):
             self.pane.row_started(event.profile)
         elif isinstance(event, FleetRowDone):
             self.pane.add_row(event.row, event.done, event.total)
 
     async def _run(self, profiles: list[Profile]) -> None:
+        from tokenlab.core.fleet import FleetRowDone, FleetRowStarted, run_fleet
+
         bus = Bus()
         subscription = bus.subscribe(self._event, FleetRowStarted, FleetRowDone)
         try:

@@ -23,6 +23,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
+from tokenlab.core.errors import ConfigFileError
 from tokenlab.core.events import Bus
 from tokenlab.core.profiles import ProfileStore
 from tokenlab.core.secrets import SecretStore
@@ -104,6 +105,7 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         self.actions = ConsoleActions(self)
         self.profile_actions = ProfileActions(self)
         self.fleet = FleetRuns(self)
+        self.profile_errors: list[ConfigFileError] = []  # the files the last reload could not read
         self._unsaved: ConsoleState | None = None  # the state to write, not yet written
         self._save_timer: Timer | None = None
         self._state_lock = threading.Lock()
@@ -146,14 +148,22 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         self._attachments.close()
 
     def show_backend(self) -> None:
+        """Probe the secret store's backend in a thread: a keyring's probe takes tens of
+        milliseconds (a D-Bus one can take seconds), which the first screen does not wait for."""
+        self.run_worker(self._probe_backend, thread=True, group="backend", exit_on_error=False)
+
+    def _probe_backend(self) -> None:
         status = self.secrets.backend_status()
-        self.query_one(ProfilesPane).show_backend(status.describe(), status.usable)
+        self.app.call_from_thread(
+            lambda: self.query_one(ProfilesPane).show_backend(status.describe(), status.usable)
+        )
 
     # --- profiles ---------------------------------------------------------------------------
 
     def reload(self, prefer: str = "") -> None:
         """Read every profile again (an unreadable file is listed with its error)."""
         self.profiles, errors = self.store.load_all()
+        self.profile_errors = errors
         names = [p.name for p in self.profiles]
         wanted = prefer or (self.active.name if self.active else "")
         name = wanted if wanted in names else (names[0] if names else "")
@@ -176,7 +186,7 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         self.doctor_pane.show_profile(profile)
         self.stop_watch()  # a watch belongs to the profile it was started for
         self.watch_pane.show_profile(profile)
-        errors = self.store.load_all()[1]
+        errors = self.profile_errors  # as the last reload read them (not every file again)
         self.query_one(ProfileList).show(self.profiles, errors, name)
         self.query_one(ProfilesPane).show_profiles(self.profiles, errors, name)
         self.remember()

@@ -4,8 +4,9 @@ in the pane's worker, or copies, compares or exports, through ConsoleActions and
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from tokenlab.core.authority import AuthorityCache
-from tokenlab.ui.screens.app_card import AppCardScreen
 from tokenlab.ui.screens.console_base import ConsoleScreen
 from tokenlab.ui.widgets.authority_pane import AuthorityPane
 from tokenlab.ui.widgets.doctor_pane import DoctorPane
@@ -13,6 +14,9 @@ from tokenlab.ui.widgets.flow_pane import FlowPane
 from tokenlab.ui.widgets.probe_pane import ProbePane
 from tokenlab.ui.widgets.profiles_pane import ProfilesPane
 from tokenlab.ui.widgets.token_pane import TokenPane
+
+if TYPE_CHECKING:  # the app card's module loads the trusted-app checks: on its first use
+    from tokenlab.ui.screens.app_card import AppCardScreen
 
 
 class PaneRequests(ConsoleScreen):
