@@ -133,6 +133,7 @@ def test_demo_starts_the_sandbox_writes_profiles_and_opens_the_console(
         title: str = "",
         sandbox_url: str = "",
         demo_sign_in: str = "",
+        use_keyring: bool = True,
     ) -> int:
         # what the console would show: a live sandbox and the demo profiles pointing at it
         seen["issuer"] = httpx.get(f"{sandbox_url}/id/.well-known/openid-configuration").json()[
@@ -141,6 +142,7 @@ def test_demo_starts_the_sandbox_writes_profiles_and_opens_the_console(
         seen["profiles"] = {p.name: p.instance for p in profiles.load_all()[0]}
         seen["url"] = sandbox_url
         seen["sign_in"] = demo_sign_in
+        seen["use_keyring"] = use_keyring
         return 0
 
     monkeypatch.setattr("tokenlab.ui.launch.run_console", fake_console)
@@ -152,6 +154,7 @@ def test_demo_starts_the_sandbox_writes_profiles_and_opens_the_console(
     assert set(seen["profiles"]) == DEMO_NAMES  # type: ignore[arg-type]
     assert set(seen["profiles"].values()) == {url}  # type: ignore[union-attr]
     assert seen["sign_in"] == "user demo / password demo-password"  # the public demo account
+    assert seen["use_keyring"] is False  # its secrets live and die with it, as its profiles
     with pytest.raises(httpx.TransportError):  # the sandbox stops with the console
         httpx.get(f"{url}/id/.well-known/openid-configuration", timeout=1)
 
