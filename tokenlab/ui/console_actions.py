@@ -314,16 +314,22 @@ class ConsoleActions:
             return
         self.copy(token.access_token, "access token")
 
+    def _doctor_run(self, verb: str) -> DoctorRun | None:
+        """The last doctor run, or None after saying there is none to `verb`."""
+        run = self.screen.doctor_run
+        if run is None:
+            self._error(
+                "doctor",
+                TokenlabError(f"no doctor run to {verb}", "run the doctor first: Doctor pane (5)"),
+            )
+        return run
+
     def export(self, fmt: str) -> None:
         from tokenlab.core.report import render, report_json
 
         s = self.screen
-        run = s.doctor_run
+        run = self._doctor_run("export")
         if run is None:
-            self._error(
-                "doctor",
-                TokenlabError("no doctor run to export", "run the doctor first: Doctor pane (5)"),
-            )
             return
         text = render(report_json(run, s.secrets.redactor), fmt, s.secrets.redactor, console_words)
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -347,12 +353,8 @@ class ConsoleActions:
         from tokenlab.ui.screens.name_prompt import NamePromptScreen
 
         s = self.screen
-        run = s.doctor_run
+        run = self._doctor_run("share")
         if run is None:
-            self._error(
-                "doctor",
-                TokenlabError("no doctor run to share", "run the doctor first: Doctor pane (5)"),
-            )
             return
         stamp = time.strftime("%Y%m%d-%H%M%S")
         suggestion = f"tokenlab-share-{run.facts.profile.name}-{stamp}.md"
