@@ -32,8 +32,12 @@ def test_a_store_without_the_keyring_keeps_secrets_in_memory_only(
     memory_keyring: MemoryKeyring,
 ) -> None:
     # the demo's: a refresh token kept for its console must not outlive it in the OS keyring
-    store = SecretStore(env={}, use_keyring=False)
-    where = store.store("demo-web-app", SecretKind.REFRESH_TOKEN, CANARY, memory_fallback=True)
+    bus = Bus()
+    store = SecretStore(bus=bus, env={}, use_keyring=False)
+    with bus.collect(Notice) as notices:
+        where = store.store("demo-web-app", SecretKind.REFRESH_TOKEN, CANARY, memory_fallback=True)
+        store.get("demo-web-app", SecretKind.CLIENT_SECRET)
+    assert notices == []  # memory only was chosen: no "no keyring, falling back" warning
     assert where.source == "memory"
     assert store.get("demo-web-app", SecretKind.REFRESH_TOKEN) == CANARY
     assert memory_keyring.values == {}  # a working keyring, left untouched

@@ -81,6 +81,7 @@ class _SharedState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     status: BackendStatus | None = None
     warned: weakref.WeakSet[Bus] = field(default_factory=weakref.WeakSet)  # buses told already
+    keyring_off: bool = False  # the owner chose memory only (the demo): no fallback warning
 
 
 class SecretStore:
@@ -108,6 +109,7 @@ class SecretStore:
         self.redactor = redactor if redactor is not None else Redactor()
         self._shared = _SharedState()
         if not use_keyring:
+            self._shared.keyring_off = True
             self._shared.status = BackendStatus("none", False, NO_KEYRING_FOR_DEMO)
 
     def for_run(self, bus: Bus, run_id: str, *, redactor: Redactor | None = None) -> SecretStore:
@@ -153,7 +155,7 @@ class SecretStore:
     def _warn_once(self) -> None:
         """Say once per bus that secrets fall back to the environment or this run's memory."""
         bus, shared = self.bus, self._shared
-        if bus is None:
+        if bus is None or shared.keyring_off:  # chosen, not missing: nothing to warn about
             return
         with shared.lock:
             told = bus in shared.warned
