@@ -7,6 +7,7 @@ run_routing.py, and the answers to the panes' requests in pane_requests.py.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable
@@ -142,8 +143,12 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
             self.action_show_pane(state.pane)
         self._fold(self.size.width)
         self.ready = True
+        # The first screen's objects live as long as the console: moved out of the collector's
+        # reach, a full collection no longer walks them all (40 ms, which a pane key waited for).
+        self.call_after_refresh(gc.freeze)
 
     def on_unmount(self) -> None:
+        gc.unfreeze()  # what the console leaves behind is garbage like any other
         self._save_state(now=True)  # what a pane switch just before quitting left unwritten
         self._attachments.close()
 

@@ -13,7 +13,6 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
@@ -22,13 +21,14 @@ from tokenlab.core.errors import TokenlabError
 from tokenlab.core.profiles import Profile
 from tokenlab.ui import authority_view as view
 from tokenlab.ui.widgets.busy_line import BusyLine
+from tokenlab.ui.widgets.scrolling_pane import ScrollingPane
 
 CSS_FILE = Path(__file__).resolve().parents[1] / "styles" / "authority.tcss"
 SECTIONS = ("kind", "findings", "discovery", "endpoints", "keys", "clock", "tls", "error")
 NOT_CHECKED = "not checked yet: press c to check the authority"
 
 
-class AuthorityPane(VerticalScroll):
+class AuthorityPane(ScrollingPane):
     """The authority of the active profile, as last checked."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("c", "recheck", "Re-check")]

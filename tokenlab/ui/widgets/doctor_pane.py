@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
@@ -26,6 +26,7 @@ from tokenlab.core.events import DoctorStepDone
 from tokenlab.core.profiles import Profile
 from tokenlab.ui.widgets.busy_line import BusyLine
 from tokenlab.ui.widgets.marks import INDENT, causes_content, error_content, mark, remedy_line
+from tokenlab.ui.widgets.scrolling_pane import ScrollingPane
 
 INTRO = "d runs the seed's checklist: authority, token, its checks and the first API request."
 
@@ -55,7 +56,7 @@ def summary_content(steps: tuple[Step, ...], api_ok: bool) -> Content:
     return Content.assemble(mark("fail"), " the API did not answer 200 · ", said)
 
 
-class DoctorPane(VerticalScroll):
+class DoctorPane(ScrollingPane):
     """The checklist of one doctor run, live, then its ranked causes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -28,6 +28,7 @@ from tokenlab.ui.widgets.latency_chart import LatencyChart
 from tokenlab.ui.widgets.marks import error_content
 from tokenlab.ui.widgets.probe_form import DraftRequest, ProbeForm, RequestProblem
 from tokenlab.ui.widgets.probe_result_view import ProbeResultView
+from tokenlab.ui.widgets.scrolling_pane import ScrollingPane
 
 Headers = tuple[tuple[str, str], ...]
 
@@ -43,7 +44,7 @@ def history_label(number: int, result: ProbeResult) -> Content:
     )
 
 
-class ProbePane(VerticalScroll):
+class ProbePane(ScrollingPane):
     """Send the profile's probe request (as edited) and read the API's answer."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -14,7 +14,6 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
@@ -30,6 +29,7 @@ from tokenlab.core.token_set import FlowResult, TokenSet
 from tokenlab.ui.messages import CopyRequest, TextRequest
 from tokenlab.ui.widgets.countdown import Countdown
 from tokenlab.ui.widgets.marks import error_content
+from tokenlab.ui.widgets.scrolling_pane import ScrollingPane
 from tokenlab.ui.widgets.token_view import TokenView
 
 TITLES = {"access": "Access token", "id": "ID token", "pasted": "Pasted token"}
@@ -56,7 +56,7 @@ def offline_report(token: str, kind: str, now: float) -> TokenReport | None:
     return check_token(decoded, token_kind="id" if kind == "id" else "access", now=now)
 
 
-class TokenPane(VerticalScroll):
+class TokenPane(ScrollingPane):
     """Access, id and refresh tokens of a run (or a pasted token): claims, checks, time left."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
