@@ -1,6 +1,7 @@
 """The console benchmarks' child processes: one measurement each, printed on stdout.
 
     python benchmarks/console_child.py first-screen tokenlab|baseline
+    python benchmarks/console_child.py first-frame tokenlab|baseline   # time.monotonic() of it
     python benchmarks/console_child.py latency --rounds N --presses N   # JSON on stdout
     python benchmarks/console_child.py rss tokenlab|baseline            # peak RSS in KiB
 
@@ -17,6 +18,7 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import sys
 import threading
 import time
@@ -83,6 +85,27 @@ async def first_screen(which: str) -> None:
     app = tokenlab_app() if which == "tokenlab" else FourTabs()  # as run_console builds it
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()  # the first screen is composed, mounted and drawn
+
+
+async def first_frame(which: str) -> None:
+    """Print the `time.monotonic()` at which the first screen's first frame is drawn, and end
+    the process there: what comes after it (checks started once it is drawn, exiting) is not
+    part of the time to the first screen."""
+    from textual.screen import Screen
+
+    draw = Screen._compositor_refresh
+
+    def drawn(screen: Screen[Any]) -> None:
+        draw(screen)
+        if screen is screen.app.screen and screen.size.area:
+            print(time.monotonic(), flush=True)
+            os._exit(0)
+
+    Screen._compositor_refresh = drawn  # type: ignore[method-assign]
+    app = tokenlab_app() if which == "tokenlab" else FourTabs()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+    raise SystemExit("no frame was drawn")
 
 
 # --- 2. key-press to screen latency while a flow waits on a slow server -------------------------
@@ -315,13 +338,15 @@ def peak_rss_kib() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("figure", choices=("first-screen", "latency", "rss"))
+    parser.add_argument("figure", choices=("first-screen", "first-frame", "latency", "rss"))
     parser.add_argument("which", nargs="?", choices=("tokenlab", "baseline"))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--presses", type=int, default=30)
     args = parser.parse_args(argv)
     if args.figure == "first-screen":
         asyncio.run(first_screen(args.which))
+    elif args.figure == "first-frame":
+        asyncio.run(first_frame(args.which))
     elif args.figure == "latency":
         print(json.dumps(asyncio.run(latency(args.rounds, args.presses))))
     else:

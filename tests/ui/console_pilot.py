@@ -102,11 +102,13 @@ def table_rows(widget: Widget) -> list[tuple[str, ...]]:
 
 
 def pane_rows(app: TokenlabApp, pane: str) -> list[tuple[str, ...]]:
-    return table_rows(app.main.query_one(f"#{pane}-pane"))
+    """The pane's table rows (none while the pane is not mounted yet)."""
+    return table_rows(app.main.pane(pane))
 
 
 def pane_text(app: TokenlabApp, pane: str) -> str:
-    return text_of(app.main.query_one(f"#{pane}-pane"))
+    """The pane's words (none while the pane is not mounted yet)."""
+    return text_of(app.main.pane(pane))
 
 
 def header_text(app: TokenlabApp) -> str:

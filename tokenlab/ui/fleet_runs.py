@@ -28,7 +28,7 @@ class FleetRuns:
     def pane(self) -> FleetPane:
         from tokenlab.ui.widgets.fleet_pane import FleetPane
 
-        return self.screen.query_one(FleetPane)
+        return self.screen.pane_of(FleetPane)
 
     def run(self, pattern: str) -> None:
         """Start the fleet on the profiles matching `pattern` (the last run is cancelled)."""

@@ -51,7 +51,7 @@ class WatchRuns(ConsoleScreen):
 
     @property
     def watch_pane(self) -> WatchPane:
-        return self.query_one(WatchPane)
+        return self.pane_of(WatchPane)
 
     def on_watch_pane_start_requested(self, message: WatchPane.StartRequested) -> None:
         if self.active is None:

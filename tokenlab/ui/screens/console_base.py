@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import ExitStack
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import work
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import TabbedContent
+from textual.widgets import TabbedContent, TabPane
 
 from tokenlab.core.authority import AuthorityCache
 from tokenlab.core.errors import TokenlabError
@@ -32,6 +32,7 @@ from tokenlab.ui.widgets.authority_pane import AuthorityPane
 from tokenlab.ui.widgets.doctor_pane import DoctorPane
 from tokenlab.ui.widgets.flow_pane import FlowPane
 from tokenlab.ui.widgets.header_bar import HeaderBar
+from tokenlab.ui.widgets.pane_calls import replay_deferred
 from tokenlab.ui.widgets.probe_pane import ProbePane
 from tokenlab.ui.widgets.token_pane import TokenPane
 
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from tokenlab.ui.profile_actions import ProfileActions
 
 RunBody = Callable[[], Awaitable[Message]]  # a run, started when its worker starts
+PaneT = TypeVar("PaneT", bound=Widget)
 
 
 class ConsoleScreen(Screen[None]):
@@ -75,11 +77,19 @@ class ConsoleScreen(Screen[None]):
         self.sidebar_toggled = False  # l: flips the sidebar from what the width gives
         self._attachments = ExitStack()
         self.ready = False
+        self.panes: dict[str, Widget] = {}  # every pane by name, on the screen or not yet
 
     # --- the panes by name ------------------------------------------------------------------
 
     def pane(self, name: str) -> Widget:
-        return self.query_one(f"#{name}-pane")
+        return self.panes[name]
+
+    def pane_of(self, kind: type[PaneT]) -> PaneT:
+        """The pane of this class, mounted or not: calls to it wait for its mount."""
+        for pane in self.panes.values():
+            if isinstance(pane, kind):
+                return pane
+        raise LookupError(f"no {kind.__name__} on the main screen")
 
     @property
     def header_bar(self) -> HeaderBar:
@@ -87,30 +97,48 @@ class ConsoleScreen(Screen[None]):
 
     @property
     def authority_pane(self) -> AuthorityPane:
-        return self.query_one(AuthorityPane)
+        return self.pane_of(AuthorityPane)
 
     @property
     def flow_pane(self) -> FlowPane:
-        return self.query_one(FlowPane)
+        return self.pane_of(FlowPane)
 
     @property
     def token_pane(self) -> TokenPane:
-        return self.query_one(TokenPane)
+        return self.pane_of(TokenPane)
 
     @property
     def probe_pane(self) -> ProbePane:
-        return self.query_one(ProbePane)
+        return self.pane_of(ProbePane)
 
     @property
     def doctor_pane(self) -> DoctorPane:
-        return self.query_one(DoctorPane)
+        return self.pane_of(DoctorPane)
 
     def action_show_pane(self, name: str) -> None:
         self.query_one(TabbedContent).active = f"tab-{name}"
-        self.focus_pane(name)
+        pane = self.pane(name)
+        if pane.is_mounted:
+            self.focus_pane(name)
+        elif not pane.is_attached:  # its key came before its turn to be mounted
+            self.call_next(self.mount_pane, name)
+        # else: it is being mounted, and is focused when it is
+
+    async def mount_pane(self, name: str) -> None:
+        """Put a pane on the screen (once), make the calls it kept meanwhile, and focus it if
+        it is the pane shown."""
+        pane = self.pane(name)
+        if pane.is_attached:
+            return
+        await self.query_one(f"#tab-{name}", TabPane).mount(pane)
+        replay_deferred(pane)
+        if self.current_pane() == name:
+            self.focus_pane(name)
 
     def focus_pane(self, name: str) -> None:
         pane = self.pane(name)
+        if not pane.is_mounted:
+            return  # mount_pane focuses it
         for widget in (pane, *pane.query("*")):
             if widget.focusable:
                 widget.focus()

@@ -111,6 +111,8 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         self._save_timer: Timer | None = None
         self._state_lock = threading.Lock()
         self._state_writes = self._state_written = 0  # numbers of the states noted, written
+        self.panes = {name: self.make_pane(name, cls) for name, _, _, cls in PANES}
+        self._opening = ConsoleState("", "")  # the state the console opens with (read in compose)
 
     # --- shape ------------------------------------------------------------------------------
 
@@ -120,10 +122,15 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
             yield Static(Text(self.banner), id="demo-banner")
         with Horizontal(id="body"):
             yield ProfileList(id="sidebar")
-            with TabbedContent(id="panes"):
-                for name, key, title, cls in PANES:
+            # Only the pane shown is composed now; the others just after the first screen is
+            # drawn (see `_after_first_screen`): a third of the time to the first screen.
+            self._opening = load_state()
+            shown = self._opening.pane if self._opening.pane in PANE_NAMES else PANE_NAMES[0]
+            with TabbedContent(id="panes", initial=f"tab-{shown}"):
+                for name, key, title, _ in PANES:
                     with TabPane(f"{key} {title}", id=f"tab-{name}"):
-                        yield self.make_pane(name, cls)
+                        if name == shown:
+                            yield self.panes[name]
         yield KeyFooter()
 
     def make_pane(self, name: str, cls: type[Widget]) -> Widget:
@@ -136,16 +143,26 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
 
     def on_mount(self) -> None:
         self._attachments.enter_context(self.bridge.attached(self.bus))
-        state = load_state()
-        self.reload(prefer=state.profile)
-        self.show_backend()
-        if state.pane in PANE_NAMES:
-            self.action_show_pane(state.pane)
+        self.reload(prefer=self._opening.profile)
+        self.focus_pane(self.current_pane())
         self._fold(self.size.width)
         self.ready = True
-        # The first screen's objects live as long as the console: moved out of the collector's
-        # reach, a full collection no longer walks them all (40 ms, which a pane key waited for).
-        self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(self._after_first_screen)
+
+    def _after_first_screen(self) -> None:
+        """What the first screen does not wait for: the active profile's authority check, the
+        keyring's probe, and the panes not shown yet."""
+        if self.active is not None:
+            self.check_authority(self.active)
+        self.show_backend()
+        self.run_worker(self._mount_the_other_panes(), group="panes", exit_on_error=False)
+
+    async def _mount_the_other_panes(self) -> None:
+        for name in PANE_NAMES:
+            await self.mount_pane(name)  # one at a time: a key pressed meanwhile is not held up
+        # The panes' objects live as long as the console: moved out of the collector's reach, a
+        # full collection no longer walks them all (40 ms, which a pane key waited for).
+        gc.freeze()
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # what the console leaves behind is garbage like any other
@@ -160,7 +177,7 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
     def _probe_backend(self) -> None:
         status = self.secrets.backend_status()
         self.app.call_from_thread(
-            lambda: self.query_one(ProfilesPane).show_backend(status.describe(), status.usable)
+            lambda: self.pane_of(ProfilesPane).show_backend(status.describe(), status.usable)
         )
 
     # --- profiles ---------------------------------------------------------------------------
@@ -173,7 +190,7 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         wanted = prefer or (self.active.name if self.active else "")
         name = wanted if wanted in names else (names[0] if names else "")
         self.query_one(ProfileList).show(self.profiles, errors, name)
-        self.query_one(ProfilesPane).show_profiles(self.profiles, errors, name)
+        self.pane_of(ProfilesPane).show_profiles(self.profiles, errors, name)
         if name != (self.active.name if self.active else "") or prefer:
             self.activate(name)
         else:
@@ -193,9 +210,9 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         self.watch_pane.show_profile(profile)
         errors = self.profile_errors  # as the last reload read them (not every file again)
         self.query_one(ProfileList).show(self.profiles, errors, name)
-        self.query_one(ProfilesPane).show_profiles(self.profiles, errors, name)
+        self.pane_of(ProfilesPane).show_profiles(self.profiles, errors, name)
         self.remember()
-        if profile is not None:
+        if profile is not None and self.ready:  # at start, once the first screen is drawn
             self.check_authority(profile)
 
     def remember(self) -> None:

@@ -21,6 +21,7 @@ from tokenlab.core.errors import TokenlabError
 from tokenlab.core.profiles import Profile
 from tokenlab.ui import authority_view as view
 from tokenlab.ui.widgets.busy_line import BusyLine
+from tokenlab.ui.widgets.pane_calls import until_mounted
 from tokenlab.ui.widgets.scrolling_pane import ScrollingPane
 
 CSS_FILE = Path(__file__).resolve().parents[1] / "styles" / "authority.tcss"
@@ -52,6 +53,7 @@ class AuthorityPane(ScrollingPane):
 
     # --- calls from the screen ------------------------------------------------------------
 
+    @until_mounted
     def show_profile(self, profile: Profile | None) -> None:
         self.profile = profile
         self.report = None
@@ -63,10 +65,12 @@ class AuthorityPane(ScrollingPane):
         self.query_one("#authority-head", Static).update(view.head_text(profile, None))
         self._fill({"findings": Text(NOT_CHECKED, style="dim")})
 
+    @until_mounted
     def show_checking(self) -> None:
         authority = self.profile.authority if self.profile else "the authority"
         self.query_one(BusyLine).start(f"checking {authority}")
 
+    @until_mounted
     def show_report(self, report: AuthorityReport) -> None:
         self.report = report
         self.query_one(BusyLine).stop()
@@ -86,6 +90,7 @@ class AuthorityPane(ScrollingPane):
         self.query_one("#authority-kind").set_class(report.kind == "global", "-global")
         self.scroll_home(animate=False)
 
+    @until_mounted
     def show_error(self, error: TokenlabError) -> None:
         self.report = None
         self.query_one(BusyLine).stop()

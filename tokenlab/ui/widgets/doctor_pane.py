@@ -26,6 +26,7 @@ from tokenlab.core.events import DoctorStepDone
 from tokenlab.core.profiles import Profile
 from tokenlab.ui.widgets.busy_line import BusyLine
 from tokenlab.ui.widgets.marks import INDENT, causes_content, error_content, mark, remedy_line
+from tokenlab.ui.widgets.pane_calls import until_mounted
 from tokenlab.ui.widgets.scrolling_pane import ScrollingPane
 
 INTRO = "d runs the seed's checklist: authority, token, its checks and the first API request."
@@ -109,6 +110,7 @@ class DoctorPane(ScrollingPane):
 
     # -- calls from the screen -------------------------------------------------------------
 
+    @until_mounted
     def show_profile(self, profile: Profile | None) -> None:
         self.profile = profile
         intro = self.query_one("#doctor-profile", Static)
@@ -123,6 +125,7 @@ class DoctorPane(ScrollingPane):
             )
         )
 
+    @until_mounted
     def start(self) -> None:
         """A new run: the old checklist goes, "running" shows until `show_run`."""
         self.run = None
@@ -131,6 +134,7 @@ class DoctorPane(ScrollingPane):
             self.query_one(f"#{widget_id}").display = False
         self.query_one(BusyLine).start(f"running the checklist (0 of {len(STEP_KEYS)} steps)")
 
+    @until_mounted
     def add_step(self, event: DoctorStepDone) -> None:
         """One step as soon as the core knows it."""
         busy = self.query_one(BusyLine)
@@ -150,6 +154,7 @@ class DoctorPane(ScrollingPane):
             event.status,
         )
 
+    @until_mounted
     def show_run(self, run: DoctorRun) -> None:
         """The finished run: every step as the diagnosis has it, and the ranked causes."""
         self.run = run
@@ -163,9 +168,11 @@ class DoctorPane(ScrollingPane):
         self._show("doctor-summary", summary_content(steps, run.diagnosis.api_ok))
         self._show("doctor-causes", causes_content(run.diagnosis.causes))
 
+    @until_mounted
     def show_exported(self, path: str) -> None:
         self._show("doctor-exported", Content.assemble(("Report written to ", "bold"), path))
 
+    @until_mounted
     def show_error(self, error: TokenlabError) -> None:
         self.query_one(BusyLine).stop()
         self._show("doctor-notice", error_content(error))
@@ -189,6 +196,7 @@ class DoctorPane(ScrollingPane):
             return
         self.post_message(self.ShareRequested())
 
+    @until_mounted
     def show_shared(self, path: str) -> None:
         self._show("doctor-exported", Content.assemble(("Share bundle written to ", "bold"), path))
 

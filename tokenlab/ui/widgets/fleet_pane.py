@@ -25,6 +25,7 @@ from tokenlab.core.fleet import FleetResult, FleetRow
 from tokenlab.core.fleet.rows import few_words
 from tokenlab.ui.widgets.busy_line import BusyLine
 from tokenlab.ui.widgets.marks import error_content
+from tokenlab.ui.widgets.pane_calls import until_mounted
 
 INTRO = "r runs the doctor on every profile at once; g: a glob"
 # (key, header); the row key is the profile's name
@@ -154,6 +155,7 @@ class FleetPane(Vertical):
 
     # -- calls from the screen -------------------------------------------------------------
 
+    @until_mounted
     def start(self, names: Sequence[str], pattern: str) -> None:
         """A new run: one waiting row per profile, in name order."""
         table = self.table
@@ -166,9 +168,11 @@ class FleetPane(Vertical):
         which = "every profile" if pattern == "*" else f"the profiles matching {pattern}"
         self.query_one(BusyLine).start(f"the doctor on {which}: 0/{len(names)}")
 
+    @until_mounted
     def row_started(self, name: str) -> None:
         self._set(name, "token", Text("running…", style="bold cyan"))
 
+    @until_mounted
     def add_row(self, row: FleetRow, done: int, total: int) -> None:
         for column, value in row_cells(row).items():
             self._set(row.profile, column, value)
@@ -187,6 +191,7 @@ class FleetPane(Vertical):
         with contextlib.suppress(CellDoesNotExist):
             self.table.update_cell(name, column, value, update_width=True)
 
+    @until_mounted
     def finish(self, result: FleetResult) -> None:
         self.query_one(BusyLine).stop()
         counts = result.counts()
@@ -203,6 +208,7 @@ class FleetPane(Vertical):
         )
         summary.display = True
 
+    @until_mounted
     def stopped(self, words: str) -> None:
         """The run ended before every row came (cancelled): rows done so far stay."""
         self.query_one(BusyLine).stop()
@@ -210,6 +216,7 @@ class FleetPane(Vertical):
         summary.update(Text(f"{words}: {self.done} of {self.table.row_count} profiles done"))
         summary.display = True
 
+    @until_mounted
     def show_error(self, error: TokenlabError) -> None:
         self.query_one(BusyLine).stop()
         summary = self.query_one("#fleet-summary", Static)

@@ -34,6 +34,7 @@ from tokenlab.ui.flow_choices import CHOICE, FLOW_CHOICES, FlowChoice, preset_ch
 from tokenlab.ui.messages import CopyRequest, TextRequest
 from tokenlab.ui.screens.exchange_detail import ExchangeDetailScreen
 from tokenlab.ui.widgets.busy_line import BusyLine
+from tokenlab.ui.widgets.pane_calls import until_mounted
 from tokenlab.ui.widgets.user_action import UserActionPanel
 
 CSS_FILE = Path(__file__).resolve().parents[1] / "styles" / "flow.tcss"
@@ -109,6 +110,7 @@ class FlowPane(Vertical):
         value = self.query_one("#flow-choice", Select).value
         return CHOICE.get(str(value), FLOW_CHOICES[0])
 
+    @until_mounted
     def show_profile(self, profile: Profile | None) -> None:
         self.profile = profile
         select = self.query_one("#flow-choice", Select)
@@ -123,6 +125,7 @@ class FlowPane(Vertical):
             select.value = preset_choice(profile).key
         self.refresh_bindings()
 
+    @until_mounted
     def run_started(self, event: FlowStarted) -> None:
         self.running = True
         self.running_flow = event.flow
@@ -137,29 +140,35 @@ class FlowPane(Vertical):
                 self.query_one("#flow-choice", Select).value = running.key
         self.refresh_bindings()
 
+    @until_mounted
     def add_exchange(self, event: HttpExchange) -> None:
         self.exchanges.append(event)
         table = self.query_one(DataTable)
         table.add_row(*flow_text.exchange_cells(len(self.exchanges), event))
         table.scroll_end(animate=False)
 
+    @until_mounted
     def show_user_action(self, event: UserActionRequired) -> None:
         panel = self.query_one(UserActionPanel)
         panel.show(event)  # the paste box waits for p: y must still copy the sign-in URL first
         self.call_after_refresh(self.query_one("#flow-body").scroll_to_widget, panel, top=True)
         self.refresh_bindings()
 
+    @until_mounted
     def add_notice(self, event: Notice) -> None:
         self._log(flow_text.notice_text(event), f"-{event.level}")
 
+    @until_mounted
     def token_issued(self, event: TokenIssued) -> None:
         self._log(flow_text.token_text(event), "-ok")
 
+    @until_mounted
     def run_failed(self, event: FlowFailed) -> None:
         self.query_one(UserActionPanel).clear()
         self._log(flow_text.failure_text(event), "-cancelled" if event.cancelled else "-error")
         self._stop()
 
+    @until_mounted
     def run_finished(self, ok: bool) -> None:
         self.query_one(UserActionPanel).clear()
         self._log(flow_text.finished_text(ok, self.running_flow), "-ok" if ok else "-done")

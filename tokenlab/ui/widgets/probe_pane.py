@@ -26,6 +26,7 @@ from tokenlab.core.profiles import Profile
 from tokenlab.ui.widgets.busy_line import BusyLine
 from tokenlab.ui.widgets.latency_chart import LatencyChart
 from tokenlab.ui.widgets.marks import error_content
+from tokenlab.ui.widgets.pane_calls import until_mounted
 from tokenlab.ui.widgets.probe_form import DraftRequest, ProbeForm, RequestProblem
 from tokenlab.ui.widgets.probe_result_view import ProbeResultView
 from tokenlab.ui.widgets.scrolling_pane import ScrollingPane
@@ -111,13 +112,16 @@ class ProbePane(ScrollingPane):
 
     # -- calls from the screen -------------------------------------------------------------
 
+    @until_mounted
     def show_profile(self, profile: Profile | None) -> None:
         self.query_one(ProbeForm).preset(profile)
 
+    @until_mounted
     def show_sending(self) -> None:
         self.notice("")
         self.query_one(BusyLine).start("sending")
 
+    @until_mounted
     def show_result(self, result: ProbeResult) -> None:
         """A probe's answer; it also becomes the newest entry of the history."""
         self.query_one(BusyLine).stop()
@@ -132,11 +136,13 @@ class ProbePane(ScrollingPane):
         self.query_one("#probe-history-title").display = True
         self.query_one(ProbeResultView).show(result)
 
+    @until_mounted
     def show_what_if(self, result: WhatIfResult) -> None:
         """A what-if replay: its first answer joins the history; the replays show under it."""
         self.show_result(result.original)
         self.query_one(ProbeResultView).show_what_if(result)
 
+    @until_mounted
     def show_repeat(self, result: RepeatResult) -> None:
         self.query_one(BusyLine).stop()
         self.notice("")
@@ -144,6 +150,7 @@ class ProbePane(ScrollingPane):
         if result.first is not None:
             self.query_one(ProbeResultView).show(result.first)
 
+    @until_mounted
     def show_error(self, error: TokenlabError) -> None:
         self.query_one(BusyLine).stop()
         self.notice(error_content(error), error=True)

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static
 from tokenlab.core.errors import ConfigFileError
 from tokenlab.core.events import Notice
 from tokenlab.core.profiles import Profile, profile_summary
+from tokenlab.ui.widgets.pane_calls import until_mounted
 from tokenlab.ui.widgets.profile_list import ACTIVE_MARK, error_text
 
 BACKEND_MEANING = {
@@ -85,6 +86,7 @@ class ProfilesPane(Widget):
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(" ", "profile", "scenario", "client id")
 
+    @until_mounted
     def show_profiles(
         self, profiles: list[Profile], errors: list[ConfigFileError], active: str
     ) -> None:
@@ -103,11 +105,13 @@ class ProfilesPane(Widget):
         self.query_one("#profiles-errors", Static).update(lines)
         self._show_detail()
 
+    @until_mounted
     def show_backend(self, described: str, usable: bool) -> None:
         text = Text("secrets: ", style="bold")
         text.append(f"{described}\n  {BACKEND_MEANING[usable]}")
         self.query_one("#profiles-backend", Static).update(text)
 
+    @until_mounted
     def add_notice(self, event: Notice) -> None:
         self.query_one("#profiles-notices", Static).update(
             Text(f"{event.level}: {event.message}\n{event.hint}".rstrip())

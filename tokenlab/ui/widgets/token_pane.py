@@ -29,6 +29,7 @@ from tokenlab.core.token_set import FlowResult, TokenSet
 from tokenlab.ui.messages import CopyRequest, TextRequest
 from tokenlab.ui.widgets.countdown import Countdown
 from tokenlab.ui.widgets.marks import error_content
+from tokenlab.ui.widgets.pane_calls import until_mounted
 from tokenlab.ui.widgets.scrolling_pane import ScrollingPane
 from tokenlab.ui.widgets.token_view import TokenView
 
@@ -120,6 +121,7 @@ class TokenPane(ScrollingPane):
 
     # -- calls from the screen -------------------------------------------------------------
 
+    @until_mounted
     def show_result(self, result: FlowResult) -> None:
         """A run's tokens: the access token (and its time left), any id_token and refresh token."""
         self.result = result
@@ -149,6 +151,7 @@ class TokenPane(ScrollingPane):
             expires = _exp_claim(report)
         self.query_one(Countdown).set_expiry(expires, "access token")
 
+    @until_mounted
     def show_report(self, report: TokenReport, which: str) -> None:
         """Checks of one token ("access" | "id" | "pasted"): offline until verified."""
         self.reports[which] = report
@@ -164,6 +167,7 @@ class TokenPane(ScrollingPane):
         if which == "pasted" and self.result is None:
             self.query_one(Countdown).set_expiry(_exp_claim(report), "pasted token")
 
+    @until_mounted
     def show_comparison(self, compared: TokenDiff) -> None:
         """The previous token against this one: the scopes as sets, the times as deltas and
         the header first, then claim by claim (expected churn dimmed)."""
@@ -187,6 +191,7 @@ class TokenPane(ScrollingPane):
         title.display = True
         table.display = bool(diffs)
 
+    @until_mounted
     def show_error(self, error: TokenlabError) -> None:
         self.notice(error_content(error), error=True)
 

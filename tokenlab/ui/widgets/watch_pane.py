@@ -22,6 +22,7 @@ from tokenlab.core.errors import TokenlabError
 from tokenlab.core.profiles import Profile
 from tokenlab.core.watch import Finding, ProbeRecord, RenewRecord, WatchSummary, duration_text
 from tokenlab.ui.widgets.marks import INDENT, error_content, mark
+from tokenlab.ui.widgets.pane_calls import until_mounted
 
 INTERVALS_S = (30.0, 60.0, 300.0, 10.0, 2.0)  # i cycles through them; the first is the default
 MAX_ROWS = 500  # the newest rows of a long watch: a table, not a log file
@@ -105,6 +106,7 @@ class WatchPane(Vertical):
 
     # --- keys -------------------------------------------------------------------------------
 
+    @until_mounted
     def action_start_stop(self) -> None:
         self.post_message(
             self.StopRequested() if self.running else self.StartRequested(self.interval_s)
@@ -119,10 +121,12 @@ class WatchPane(Vertical):
 
     # --- calls down from the screen ---------------------------------------------------------
 
+    @until_mounted
     def show_profile(self, profile: Profile | None) -> None:
         self.profile_name = profile.name if profile else ""
         self._show_status()
 
+    @until_mounted
     def started(self, api_url: str, margin_s: float) -> None:
         self.running = True
         self.query_one("#watch-timeline", DataTable).clear()
@@ -131,11 +135,13 @@ class WatchPane(Vertical):
         self.query_one("#watch-summary", Static).update("")
         self._show_status(f"{api_url} · renewed {duration_text(margin_s)} before expiry")
 
+    @until_mounted
     def add_renewal(self, r: RenewRecord) -> None:
         token = short_id(r.after.token_id) if r.after else "-"
         left = None if r.after is None or r.after.expires_at is None else r.after.expires_at - r.at
         self._add_row(_clock(r.at), "new" if r.after else "✗", "", token, duration_text(left), "")
 
+    @until_mounted
     def add_probe(self, p: ProbeRecord) -> None:
         status = str(p.status) if p.status is not None else "---"
         latency = "-" if p.latency_ms is None else f"{p.latency_ms:.0f}"
@@ -143,22 +149,26 @@ class WatchPane(Vertical):
         token = short_id(p.token.token_id)
         self._add_row(_clock(p.at), status, latency, token, duration_text(p.seconds_left), node)
 
+    @until_mounted
     def add_finding(self, f: Finding) -> None:
         self.found.append(f)
         self.query_one("#watch-found", Static).update(
             Content("\n\n").join(finding_content(x) for x in self.found)
         )
 
+    @until_mounted
     def stopped(self, s: WatchSummary) -> None:
         self.running = False
         self._show_status()
         self.query_one("#watch-summary", Static).update(summary_content(s))
 
+    @until_mounted
     def idle(self) -> None:
         """The watch's worker is gone (a summary came before, or it never began)."""
         self.running = False
         self._show_status()
 
+    @until_mounted
     def show_error(self, error: TokenlabError) -> None:
         self.running = False
         self._show_status()
