@@ -88,16 +88,18 @@ async def first_screen(which: str) -> None:
 
 
 async def first_frame(which: str) -> None:
-    """Print the `time.monotonic()` at which the first screen's first frame is drawn, and end
-    the process there: what comes after it (checks started once it is drawn, exiting) is not
-    part of the time to the first screen."""
+    """Print the `time.monotonic()` at which the first screen's first frame is drawn (the
+    first one with every widget of the screen mounted), and end the process there: what comes
+    after it (checks started once it is drawn, exiting) is not part of the time to the first
+    screen."""
     from textual.screen import Screen
 
     draw = Screen._compositor_refresh
 
     def drawn(screen: Screen[Any]) -> None:
         draw(screen)
-        if screen is screen.app.screen and screen.size.area:
+        whole = all(w.is_mounted for w in screen.walk_children(with_self=True))
+        if screen is screen.app.screen and screen.size.area and whole:
             print(time.monotonic(), flush=True)
             os._exit(0)
 

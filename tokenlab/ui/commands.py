@@ -68,8 +68,8 @@ def entries(screen: MainScreen) -> list[Entry]:
         ("Help: keys", "every binding, grouped", screen.action_help),
     ]
     out += [
-        (f"Show pane: {title}", f"key {key}", partial(screen.action_show_pane, name))
-        for name, key, title, _ in PANES
+        (f"Show pane: {p.title}", f"key {p.key}", partial(screen.action_show_pane, p.name))
+        for p in PANES
     ]
     out += [
         (f"Switch profile: {p.name}", p.scenario, partial(screen.activate, p.name))

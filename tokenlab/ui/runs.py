@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from tokenlab.core.authority import AuthorityCache, inspect_authority
 from tokenlab.core.flow_options import Finish, FlowOptions
-from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.ui.messages import (
     AuthorityChecked,
     DoctorFinished,
@@ -81,6 +80,8 @@ def flow_options(
 
 
 def _client(profile: Profile, secrets: SecretStore, bus: Bus | None) -> httpx.AsyncClient:
+    from tokenlab.core.http import HttpOptions, build_client  # lazy: httpx loads on the first run
+
     return build_client(HttpOptions.from_profile(profile), bus=bus, redactor=secrets.redactor)
 
 

@@ -21,14 +21,12 @@ from tokenlab.core.events import (
     Notice,
     new_run_id,
 )
-from tokenlab.core.flows.base import FlowContext
-from tokenlab.core.flows.session import end_session_url, revoke
-from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.ui.messages import SessionEnded
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the flows (and httpx with them) load on the first session step
     from tokenlab.core.authority import AuthorityCache
     from tokenlab.core.events import Bus
+    from tokenlab.core.flows.base import FlowContext
     from tokenlab.core.profiles import Profile
     from tokenlab.core.secrets import SecretStore
     from tokenlab.core.token_set import TokenSet
@@ -38,6 +36,8 @@ SESSION_FLOWS = ("revoke", "sign-out")
 
 async def _revoke_held(ctx: FlowContext, token: TokenSet | None) -> tuple[str, ...]:
     """Revoke what the console holds; the names of what was revoked, refresh token first."""
+    from tokenlab.core.flows.session import revoke
+
     if token is None:
         return ()
     held: tuple[tuple[str, str, str | None], ...] = (
@@ -84,6 +84,10 @@ async def end_session(
     run_id = new_run_id()
     bus.publish(FlowStarted(run_id=run_id, flow=action, profile=profile.name))
     ok = False
+    from tokenlab.core.flows.base import FlowContext
+    from tokenlab.core.flows.session import end_session_url
+    from tokenlab.core.http import HttpOptions, build_client
+
     http = build_client(
         HttpOptions.from_profile(profile), bus=bus, run_id=run_id, redactor=secrets.redactor
     )

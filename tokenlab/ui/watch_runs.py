@@ -9,28 +9,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.message import Message
 
 from tokenlab.core.events import Bus, Event, new_run_id
-from tokenlab.core.http import HttpOptions, build_client
-from tokenlab.core.probing import probe_url
-from tokenlab.core.profiles import Profile
-from tokenlab.core.token_set import TokenSet
-from tokenlab.core.watch import (
-    WATCH_EVENTS,
-    Watcher,
-    WatchFinding,
-    WatchRenewed,
-    WatchSettings,
-    WatchStarted,
-    WatchStopped,
-    WatchTick,
-)
-from tokenlab.core.watch.sources import ProfileTokenSource, profile_prober
 from tokenlab.ui.screens.console_base import ConsoleScreen
-from tokenlab.ui.widgets.watch_pane import WatchPane
+
+if TYPE_CHECKING:  # the watcher (and httpx with it) loads on the first watch
+    from tokenlab.core.profiles import Profile
+    from tokenlab.core.token_set import TokenSet
+    from tokenlab.ui.widgets.watch_pane import WatchPane
 
 
 class WatchEventArrived(Message):
@@ -51,6 +41,8 @@ class WatchRuns(ConsoleScreen):
 
     @property
     def watch_pane(self) -> WatchPane:
+        from tokenlab.ui.widgets.watch_pane import WatchPane
+
         return self.pane_of(WatchPane)
 
     def on_watch_pane_start_requested(self, message: WatchPane.StartRequested) -> None:
@@ -79,6 +71,8 @@ class WatchRuns(ConsoleScreen):
     async def watch_worker(
         self, profile: Profile, interval_s: float, token: TokenSet | None
     ) -> None:
+        from tokenlab.core.watch import WATCH_EVENTS
+
         bus = Bus()
 
         def forward(event: Event) -> None:
@@ -94,6 +88,11 @@ class WatchRuns(ConsoleScreen):
     async def _watch(
         self, profile: Profile, interval_s: float, token: TokenSet | None, bus: Bus
     ) -> Message:
+        from tokenlab.core.http import HttpOptions, build_client
+        from tokenlab.core.probing import probe_url
+        from tokenlab.core.watch import Watcher, WatchSettings
+        from tokenlab.core.watch.sources import ProfileTokenSource, profile_prober
+
         run_id = new_run_id()
         redactor = self.secrets.redactor
         async with build_client(
@@ -114,6 +113,14 @@ class WatchRuns(ConsoleScreen):
         return WatchEnded()
 
     def on_watch_event_arrived(self, message: WatchEventArrived) -> None:
+        from tokenlab.core.watch import (
+            WatchFinding,
+            WatchRenewed,
+            WatchStarted,
+            WatchStopped,
+            WatchTick,
+        )
+
         pane, event = self.watch_pane, message.event
         if isinstance(event, WatchStarted):
             pane.started(event.api_url, event.margin_s)

@@ -28,18 +28,19 @@ from tokenlab.core.token_set import FlowResult
 from tokenlab.ui import runs
 from tokenlab.ui.bridge import ConsoleBridge
 from tokenlab.ui.messages import RunErrored
-from tokenlab.ui.widgets.authority_pane import AuthorityPane
-from tokenlab.ui.widgets.doctor_pane import DoctorPane
-from tokenlab.ui.widgets.flow_pane import FlowPane
+from tokenlab.ui.screens.pane_table import PANE_OF_CLASS
 from tokenlab.ui.widgets.header_bar import HeaderBar
 from tokenlab.ui.widgets.pane_calls import replay_deferred
-from tokenlab.ui.widgets.probe_pane import ProbePane
-from tokenlab.ui.widgets.token_pane import TokenPane
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the panes load when they are made (see MainScreen.make_pane)
     from tokenlab.core.doctor import DoctorRun
     from tokenlab.ui.console_actions import ConsoleActions
     from tokenlab.ui.profile_actions import ProfileActions
+    from tokenlab.ui.widgets.authority_pane import AuthorityPane
+    from tokenlab.ui.widgets.doctor_pane import DoctorPane
+    from tokenlab.ui.widgets.flow_pane import FlowPane
+    from tokenlab.ui.widgets.probe_pane import ProbePane
+    from tokenlab.ui.widgets.token_pane import TokenPane
 
 RunBody = Callable[[], Awaitable[Message]]  # a run, started when its worker starts
 PaneT = TypeVar("PaneT", bound=Widget)
@@ -77,42 +78,60 @@ class ConsoleScreen(Screen[None]):
         self.sidebar_toggled = False  # l: flips the sidebar from what the width gives
         self._attachments = ExitStack()
         self.ready = False
-        self.panes: dict[str, Widget] = {}  # every pane by name, on the screen or not yet
+        self.panes: dict[str, Widget] = {}  # the panes made so far, on the screen or not yet
 
     # --- the panes by name ------------------------------------------------------------------
 
     def pane(self, name: str) -> Widget:
+        """The pane `name`, made now if it was not yet (mounted or not: calls to it wait for
+        its mount)."""
+        if name not in self.panes:
+            self.panes[name] = self.make_pane(name)
         return self.panes[name]
 
+    def make_pane(self, name: str) -> Widget:
+        raise NotImplementedError  # the main screen makes them
+
     def pane_of(self, kind: type[PaneT]) -> PaneT:
-        """The pane of this class, mounted or not: calls to it wait for its mount."""
-        for pane in self.panes.values():
-            if isinstance(pane, kind):
-                return pane
-        raise LookupError(f"no {kind.__name__} on the main screen")
+        pane = self.pane(PANE_OF_CLASS[kind.__name__])
+        if not isinstance(pane, kind):
+            raise TypeError(f"the {kind.__name__} is a {type(pane).__name__}")
+        return pane
 
     @property
     def header_bar(self) -> HeaderBar:
         return self.query_one(HeaderBar)
 
+    # Each pane's module is imported here, when the pane is first asked for (see pane_table.py).
+
     @property
     def authority_pane(self) -> AuthorityPane:
+        from tokenlab.ui.widgets.authority_pane import AuthorityPane
+
         return self.pane_of(AuthorityPane)
 
     @property
     def flow_pane(self) -> FlowPane:
+        from tokenlab.ui.widgets.flow_pane import FlowPane
+
         return self.pane_of(FlowPane)
 
     @property
     def token_pane(self) -> TokenPane:
+        from tokenlab.ui.widgets.token_pane import TokenPane
+
         return self.pane_of(TokenPane)
 
     @property
     def probe_pane(self) -> ProbePane:
+        from tokenlab.ui.widgets.probe_pane import ProbePane
+
         return self.pane_of(ProbePane)
 
     @property
     def doctor_pane(self) -> DoctorPane:
+        from tokenlab.ui.widgets.doctor_pane import DoctorPane
+
         return self.pane_of(DoctorPane)
 
     def action_show_pane(self, name: str) -> None:

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -33,35 +33,23 @@ from tokenlab.ui.fleet_runs import FleetRuns
 from tokenlab.ui.profile_actions import ProfileActions
 from tokenlab.ui.screens.help import BindingGroup, HelpScreen
 from tokenlab.ui.screens.pane_requests import PaneRequests
+from tokenlab.ui.screens.pane_table import PANE_NAMES, PANES, SPEC
 from tokenlab.ui.screens.run_routing import RunRouting
 from tokenlab.ui.state import ConsoleState, load_state, save_state
 from tokenlab.ui.watch_runs import WatchRuns
-from tokenlab.ui.widgets.authority_pane import AuthorityPane
-from tokenlab.ui.widgets.doctor_pane import DoctorPane
-from tokenlab.ui.widgets.fleet_pane import FleetPane
-from tokenlab.ui.widgets.flow_pane import FlowPane
 from tokenlab.ui.widgets.header_bar import HeaderBar
 from tokenlab.ui.widgets.key_footer import KeyFooter
-from tokenlab.ui.widgets.probe_pane import ProbePane
+from tokenlab.ui.widgets.pane_calls import replay_deferred
 from tokenlab.ui.widgets.profile_list import ProfileList
-from tokenlab.ui.widgets.profiles_pane import ProfilesPane
-from tokenlab.ui.widgets.token_pane import TokenPane
-from tokenlab.ui.widgets.watch_pane import WatchPane
 
-# The panes, in key order: (name, key, title, widget class).
-PANES: tuple[tuple[str, str, str, type[Widget]], ...] = (
-    ("authority", "1", "Authority", AuthorityPane),
-    ("flow", "2", "Flow", FlowPane),
-    ("token", "3", "Token", TokenPane),
-    ("probe", "4", "Probe", ProbePane),
-    ("doctor", "5", "Doctor", DoctorPane),
-    ("profiles", "6", "Profiles", ProfilesPane),
-    ("watch", "7", "Watch", WatchPane),
-    ("fleet", "8", "Fleet", FleetPane),
-)
-PANE_NAMES = tuple(name for name, *_ in PANES)
+if TYPE_CHECKING:
+    from tokenlab.ui.widgets.fleet_pane import FleetPane
+    from tokenlab.ui.widgets.profiles_pane import ProfilesPane
+
+__all__ = ["PANES", "PANE_NAMES", "MainScreen"]
 STATE_SAVE_DELAY_S = 1.0  # pane keys in a row write the state file once
 NARROW_BELOW = 70  # columns: below this the sidebar folds away
+CLOCKED = ("flow", "token")  # the panes with a countdown: they get the screen's clock
 # Keys of a pane's inner widgets, which its BINDINGS do not list: shown in help too.
 INNER_KEYS: dict[str, list[tuple[str, str, str]]] = {
     "flow": [
@@ -84,7 +72,7 @@ INNER_KEYS: dict[str, list[tuple[str, str, str]]] = {
 
 class MainScreen(PaneRequests, RunRouting, WatchRuns):
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(key, f"show_pane('{name}')", title) for name, key, title, _ in PANES),
+        *(Binding(p.key, f"show_pane('{p.name}')", p.title) for p in PANES),
         Binding("l", "toggle_sidebar", "Profiles list"),
         Binding("question_mark", "help", "Help"),
         Binding("escape", "cancel", "Cancel run", show=False),
@@ -111,7 +99,6 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         self._save_timer: Timer | None = None
         self._state_lock = threading.Lock()
         self._state_writes = self._state_written = 0  # numbers of the states noted, written
-        self.panes = {name: self.make_pane(name, cls) for name, _, _, cls in PANES}
         self._opening = ConsoleState("", "")  # the state the console opens with (read in compose)
 
     # --- shape ------------------------------------------------------------------------------
@@ -127,22 +114,29 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
             self._opening = load_state()
             shown = self._opening.pane if self._opening.pane in PANE_NAMES else PANE_NAMES[0]
             with TabbedContent(id="panes", initial=f"tab-{shown}"):
-                for name, key, title, _ in PANES:
-                    with TabPane(f"{key} {title}", id=f"tab-{name}"):
-                        if name == shown:
-                            yield self.panes[name]
+                for spec in PANES:
+                    with TabPane(f"{spec.key} {spec.title}", id=f"tab-{spec.name}"):
+                        if spec.name == shown:
+                            yield self.pane(spec.name)
         yield KeyFooter()
 
-    def make_pane(self, name: str, cls: type[Widget]) -> Widget:
-        """A pane; those with a countdown get the screen's clock."""
-        if cls is FlowPane:
-            return FlowPane(now=self.now, id=f"{name}-pane")
-        if cls is TokenPane:
-            return TokenPane(now=self.now, id=f"{name}-pane")
-        return cls(id=f"{name}-pane")
+    def make_pane(self, name: str) -> Widget:
+        """Make a pane (its module is imported now) and show it what the screen already has:
+        the active profile, the profiles. Those with a countdown get the screen's clock."""
+        cls = SPEC[name].load()
+        options: dict[str, Any] = {"id": f"{name}-pane"}
+        if name in CLOCKED:
+            options["now"] = self.now
+        pane = cls(**options)
+        if (show_profile := getattr(pane, "show_profile", None)) is not None:
+            show_profile(self.active)
+        if name == "profiles":
+            self.show_profiles_in(pane)
+        return pane
 
     def on_mount(self) -> None:
         self._attachments.enter_context(self.bridge.attached(self.bus))
+        replay_deferred(self.pane(self.current_pane()))  # what it was told as it was made
         self.reload(prefer=self._opening.profile)
         self.focus_pane(self.current_pane())
         self._fold(self.size.width)
@@ -177,10 +171,24 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
     def _probe_backend(self) -> None:
         status = self.secrets.backend_status()
         self.app.call_from_thread(
-            lambda: self.pane_of(ProfilesPane).show_backend(status.describe(), status.usable)
+            lambda: self.profiles_pane.show_backend(status.describe(), status.usable)
         )
 
     # --- profiles ---------------------------------------------------------------------------
+
+    @property
+    def profiles_pane(self) -> ProfilesPane:
+        from tokenlab.ui.widgets.profiles_pane import ProfilesPane
+
+        return self.pane_of(ProfilesPane)
+
+    def show_profiles_in(self, pane: Widget, active: str = "") -> None:
+        """The Profiles pane shows the profiles as the last reload read them."""
+        from tokenlab.ui.widgets.profiles_pane import ProfilesPane
+
+        if isinstance(pane, ProfilesPane):
+            name = active or (self.active.name if self.active else "")
+            pane.show_profiles(self.profiles, self.profile_errors, name)
 
     def reload(self, prefer: str = "") -> None:
         """Read every profile again (an unreadable file is listed with its error)."""
@@ -190,7 +198,8 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         wanted = prefer or (self.active.name if self.active else "")
         name = wanted if wanted in names else (names[0] if names else "")
         self.query_one(ProfileList).show(self.profiles, errors, name)
-        self.pane_of(ProfilesPane).show_profiles(self.profiles, errors, name)
+        if "profiles" in self.panes:
+            self.show_profiles_in(self.panes["profiles"], name)
         if name != (self.active.name if self.active else "") or prefer:
             self.activate(name)
         else:
@@ -202,15 +211,14 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         self.active = profile
         self.result, self.previous_access, self.doctor_run = None, "", None
         self.header_bar.show_profile(profile)
-        self.authority_pane.show_profile(profile)
-        self.flow_pane.show_profile(profile)
-        self.probe_pane.show_profile(profile)
-        self.doctor_pane.show_profile(profile)
         self.stop_watch()  # a watch belongs to the profile it was started for
-        self.watch_pane.show_profile(profile)
+        for pane in self.panes.values():  # a pane made later is shown it as it is made
+            if (show_profile := getattr(pane, "show_profile", None)) is not None:
+                show_profile(profile)
         errors = self.profile_errors  # as the last reload read them (not every file again)
         self.query_one(ProfileList).show(self.profiles, errors, name)
-        self.pane_of(ProfilesPane).show_profiles(self.profiles, errors, name)
+        if "profiles" in self.panes:
+            self.show_profiles_in(self.panes["profiles"], name)
         self.remember()
         if profile is not None and self.ready:  # at start, once the first screen is drawn
             self.check_authority(profile)
@@ -299,8 +307,8 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
             ("Profiles list (sidebar)", [("enter", "select", "Make it the active profile")]),
         ]
         groups += [
-            (f"{title} pane ({key})", [*cls.BINDINGS, *INNER_KEYS.get(name, [])])
-            for name, key, title, cls in PANES
+            (f"{p.title} pane ({p.key})", [*p.load().BINDINGS, *INNER_KEYS.get(p.name, [])])
+            for p in PANES
         ]
         return groups
 

@@ -8,15 +8,16 @@ from typing import TYPE_CHECKING
 
 from tokenlab.core.authority import AuthorityCache
 from tokenlab.ui.screens.console_base import ConsoleScreen
-from tokenlab.ui.widgets.authority_pane import AuthorityPane
-from tokenlab.ui.widgets.doctor_pane import DoctorPane
-from tokenlab.ui.widgets.flow_pane import FlowPane
-from tokenlab.ui.widgets.probe_pane import ProbePane
-from tokenlab.ui.widgets.profiles_pane import ProfilesPane
-from tokenlab.ui.widgets.token_pane import TokenPane
 
-if TYPE_CHECKING:  # the app card's module loads the trusted-app checks: on its first use
+if TYPE_CHECKING:  # the panes load when they are mounted (the messages name them only)
+    # the app card's module loads the trusted-app checks: on its first use
     from tokenlab.ui.screens.app_card import AppCardScreen
+    from tokenlab.ui.widgets.authority_pane import AuthorityPane
+    from tokenlab.ui.widgets.doctor_pane import DoctorPane
+    from tokenlab.ui.widgets.flow_pane import FlowPane
+    from tokenlab.ui.widgets.probe_pane import ProbePane
+    from tokenlab.ui.widgets.profiles_pane import ProfilesPane
+    from tokenlab.ui.widgets.token_pane import TokenPane
 
 
 class PaneRequests(ConsoleScreen):
