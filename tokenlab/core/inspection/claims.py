@@ -98,15 +98,11 @@ def as_time(value: Any) -> float | None:
 
 def utc_text(timestamp: float) -> str:
     """`2026-12-03 19:40:29 UTC`: the second the time falls in."""
-    if 0 <= timestamp < _YEAR_10000:  # formatted without datetime and strftime (4 per check)
+    if 0 <= timestamp < _YEAR_10000:  # without datetime (4 per check): C's strftime, numbers only
         fraction, whole = math.modf(timestamp)
         if round(fraction * 1e6) >= 1_000_000:  # datetime rounds to microseconds first
             whole += 1
-        t = time.gmtime(whole)
-        return (
-            f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d} "
-            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} UTC"
-        )
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(whole))
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
