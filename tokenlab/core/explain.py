@@ -9,19 +9,19 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tokenlab.core.causes import LEGACY_SCOPES, PROTOCOL_SCOPES, Evidence, TokenEndpointEvidence
-from tokenlab.core.causes.evidence import INTERACTIVE_FLOWS
-from tokenlab.core.causes.model import lower_first
 from tokenlab.core.errors import Remedy, TokenlabError
 from tokenlab.core.json_text import JsonTextError, loads
 from tokenlab.core.redact import mask_tokens
 
+if TYPE_CHECKING:
+    from tokenlab.core.causes import TokenEndpointEvidence
+
+# The table of causes (and its evidence classes) loads only when an answer is a refusal: a run
+# that gets its token never needs it (~6 ms of a cold `tokenlab token`).
+
 __all__ = [
-    "INTERACTIVE_FLOWS",
-    "LEGACY_SCOPES",
-    "PROTOCOL_SCOPES",
     "Answer",
     "TokenEndpointError",
     "explain",
@@ -106,6 +106,10 @@ def explain(
     """The OAuth error in the platform's terms: what it means here and what to check first.
 
     `speaker` names who sent the OAuth error (the authorize endpoint reuses this table)."""
+    from tokenlab.core.causes import Evidence, TokenEndpointEvidence
+    from tokenlab.core.causes.model import lower_first
+    from tokenlab.core.causes.table import rank
+
     evidence = TokenEndpointEvidence(
         error=answer.error,
         description=answer.description,
@@ -121,8 +125,6 @@ def explain(
         key_id=key_id,
         assertion_audience=assertion_audience,
     )
-    from tokenlab.core.causes.table import rank  # lazy: only a refusal needs the table
-
     (cause, *_) = rank(Evidence(flow=flow, token_endpoint=evidence))
     what = lower_first(cause.title)
     message = f"{evidence.said}: {what}" if answer.error and answer.kind == "json" else what
