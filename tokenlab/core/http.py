@@ -287,7 +287,9 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         )
 
     async def _read_capped(self, response: httpx.Response, request: httpx.Request) -> bytes:
-        where = self.redactor.url(str(request.url))
+        def where() -> str:  # only an error names the answer
+            return self.redactor.url(str(request.url))
+
         cap = self.options.max_body_bytes
         try:
             content = response.content  # already read and decoded (a transport built it in memory)
