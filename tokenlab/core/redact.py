@@ -142,6 +142,9 @@ def mask_tokens(text: str) -> str:
 
 
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
+# The characters that no URL or JSON encoding changes (urllib's always-safe set): every JWT and
+# most secrets are made of them only. Scanned in C; quote() of a long token is slow.
+_ENCODED_AS_ITSELF = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def encoded_forms(value: str) -> set[str]:
@@ -149,6 +152,8 @@ def encoded_forms(value: str) -> set[str]:
 
     A value that is not valid Unicode (a lone surrogate a hostile server sent) cannot be
     URL-encoded or sent as UTF-8: its raw and JSON forms are what can show up."""
+    if _ENCODED_AS_ITSELF.fullmatch(value):
+        return {value}  # each encoding below would give the value itself
     forms = {value, json.dumps(value)[1:-1]}
     try:
         value.encode("utf-8")
