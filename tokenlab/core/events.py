@@ -163,6 +163,8 @@ class Bus:
         return any(not s.types or issubclass(event_type, s.types) for s in subs)
 
     def publish(self, event: Event) -> None:
+        if not self._subs:  # nobody listens (a run inside a benchmark, a script): nothing to do
+            return
         with self._lock:
             subs = [s for s in self._subs.values() if s.wants(event)]
         for sub in subs:

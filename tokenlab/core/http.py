@@ -305,7 +305,11 @@ class RecordingTransport(httpx.AsyncBaseTransport):
                 cap=cap,
                 where=where,
             )
-            async for chunk in response.aiter_raw():
+            # the transport's stream itself: httpx's aiter_raw adds only bookkeeping of a
+            # response that is replaced below (its errors are mapped by the transport already)
+            stream = response.stream
+            assert isinstance(stream, httpx.AsyncByteStream)  # an async transport's answer
+            async for chunk in stream:
                 body.feed(chunk)
             return body.finish()
         finally:

@@ -117,7 +117,9 @@ class SecretStore:
 
         `redactor`: the run's own instead of the store's (the fleet gives each profile one, so
         masking stays as cheap on the 200th profile as on the first)."""
-        view = SecretStore(bus=bus, run_id=run_id, env=self.env, redactor=redactor or self.redactor)
+        view = SecretStore.__new__(SecretStore)  # no state of its own to make: it shares ours
+        view.bus, view.run_id, view.env = bus, run_id, self.env
+        view.redactor = redactor or self.redactor
         view._shared = self._shared
         return view
 
