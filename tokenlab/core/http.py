@@ -291,14 +291,17 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             return self.redactor.url(str(request.url))
 
         cap = self.options.max_body_bytes
-        try:
-            content = response.content  # already read and decoded (a transport built it in memory)
-        except httpx.ResponseNotRead:
-            pass
-        else:
-            body = CappedBody((), cap=cap, where=where)
-            body.feed(content)
-            return body.finish()
+        # A body is read only once its stream is consumed: an answer from the network never is
+        # here, so it does not pay for the exception `content` raises when unread.
+        if response.is_stream_consumed:
+            try:
+                content = response.content  # read and decoded (a transport built it in memory)
+            except httpx.ResponseNotRead:
+                pass
+            else:
+                body = CappedBody((), cap=cap, where=where)
+                body.feed(content)
+                return body.finish()
         try:
             body = CappedBody(
                 response.headers.get_list("content-encoding", split_commas=True),
