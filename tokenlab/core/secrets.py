@@ -63,6 +63,7 @@ class SecretLocation:
         return {"kind": self.kind.value, "source": self.source, "detail": self.detail}
 
 
+NO_SERVICE = "no keyring service is running (common over SSH)"
 NO_KEYRING_FOR_DEMO = "the demo keeps its secrets in this console's memory only"
 FALLBACK_HINT = "without a keyring, secrets are given for each run: in the environment, or as input"
 FALLBACK_REMEDY = remedy(RemedyKind.GIVE_SECRET_FOR_RUN, env=tuple(ENV_VARS.values()))
@@ -133,17 +134,19 @@ class SecretStore:
         return shared.status
 
     def _probe(self) -> BackendStatus:
+        from tokenlab.core.keyring_backend import FAIL_BACKEND, detect_backend, no_backend_can_run
+
+        if no_backend_can_run():  # keyring's answer, known without importing it
+            return BackendStatus(FAIL_BACKEND, False, NO_SERVICE)
         try:
             from keyring.backends import fail  # lazy: importing keyring scans entry points
-
-            from tokenlab.core.keyring_backend import detect_backend
 
             backend = detect_backend()
         except Exception as exc:  # noqa: BLE001 - any backend failure means "not usable"
             return BackendStatus("unknown", False, f"{type(exc).__name__}: {exc}")
         name = _backend_name(backend)
         if isinstance(backend, fail.Keyring):
-            return BackendStatus(name, False, "no keyring service is running (common over SSH)")
+            return BackendStatus(name, False, NO_SERVICE)
         return BackendStatus(name, True)
 
     def _mark_unusable(self, exc: BaseException) -> BackendStatus:
