@@ -10,6 +10,7 @@ search for those three frameworks answers "not found" at once; every other looku
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import os
 import sys
@@ -66,28 +67,38 @@ _GROUP = "[keyring.backends]"
 
 def no_backend_can_run() -> bool:
     """True only when keyring would surely choose its `fail` backend here (Linux only)."""
+    if not sys.platform.startswith("linux") or "keyring.backend" in sys.modules:
+        return False  # another platform, or keyring already set up or extended in this process
+    return _none_can_run()
+
+
+@functools.cache  # once per process, as keyring itself reads its environment and plugins once
+def _none_can_run() -> bool:
     try:
-        return _none_can_run()
+        return _no_bus_nor_choice() and _no_configuration() and _only_keyrings_own_backends()
     except Exception:  # noqa: BLE001 - no home directory, an odd path entry: a doubt
         return False
 
 
-def _none_can_run() -> bool:
+def _no_bus_nor_choice() -> bool:
     env = os.environ
-    if not sys.platform.startswith("linux") or "keyring.backend" in sys.modules:
-        return False  # another platform, or keyring already set up or extended in this process
     if env.get("PYTHON_KEYRING_BACKEND") or env.get("DBUS_SESSION_BUS_ADDRESS"):
         return False
     runtime = env.get("XDG_RUNTIME_DIR")
-    if runtime and os.path.exists(os.path.join(runtime, "bus")):
-        return False  # a session bus a newer D-Bus library could find without the variable
-    home = Path.home()
+    # a session bus that a newer D-Bus library could find without the variable
+    return not (runtime and os.path.exists(os.path.join(runtime, "bus")))
+
+
+def _no_configuration() -> bool:
+    env, home = os.environ, Path.home()
     roots = (
         env.get("XDG_CONFIG_HOME") or home / ".config",
         env.get("XDG_DATA_HOME") or home / ".local/share",
     )
-    if any(Path(root, "python_keyring", "keyringrc.cfg").exists() for root in roots):
-        return False  # a configured backend
+    return not any(Path(root, "python_keyring", "keyringrc.cfg").exists() for root in roots)
+
+
+def _only_keyrings_own_backends() -> bool:
     if any(importlib.util.find_spec(name) is not None for name in BUS_BINDINGS):
         return False
     return _backend_entry_points() == {"keyring": KNOWN_BACKENDS}
