@@ -142,3 +142,23 @@ def test_an_answer_is_named_only_when_an_error_needs_it() -> None:
     with pytest.raises(ResponseTooLargeError, match=re.escape("from http://127.0.0.1/masked")):
         too_big.feed(b"larger")
     assert asked == ["asked"]
+
+
+def test_a_quiet_trace_takes_only_the_users_actions_so_no_exchange_is_recorded_for_it() -> None:
+    import io
+
+    from tokenlab.commands.trace import TracePrinter
+    from tokenlab.core.events import Bus, HttpExchange, UserActionRequired
+
+    quiet, loud = Bus(), Bus()
+    out = io.StringIO()
+    TracePrinter(out, quiet=True).attach(quiet)
+    TracePrinter(out).attach(loud)
+    assert quiet.wants(UserActionRequired) and not quiet.wants(HttpExchange)
+    assert loud.wants(HttpExchange)
+    quiet.publish(
+        UserActionRequired(
+            run_id="r", action="open-url", message="open this page", url="https://x/"
+        )
+    )
+    assert "open this page" in out.getvalue()
