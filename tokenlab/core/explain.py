@@ -9,14 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from tokenlab.core.errors import Remedy, TokenlabError
 from tokenlab.core.json_text import JsonTextError, loads
 from tokenlab.core.redact import mask_tokens
-
-if TYPE_CHECKING:
-    from tokenlab.core.causes import TokenEndpointEvidence
+from tokenlab.core.refusal import TokenEndpointError
 
 # The table of causes (and its evidence classes) loads only when an answer is a refusal: a run
 # that gets its token never needs it (~6 ms of a cold `tokenlab token`).
@@ -28,29 +25,6 @@ __all__ = [
     "explanation_json",
     "read_answer",
 ]
-
-
-class TokenEndpointError(TokenlabError):
-    """The identity service refused a request; carries the OAuth error and our explanation."""
-
-    def __init__(
-        self,
-        message: str,
-        hint: str,
-        *,
-        error: str = "",
-        description: str = "",
-        status: int | None = None,
-        remedy: Remedy | None = None,
-        cause: str = "",
-        evidence: TokenEndpointEvidence | None = None,
-    ) -> None:
-        super().__init__(message, hint, remedy)
-        self.error = error
-        self.description = description
-        self.status = status
-        self.cause = cause  # the key of the cause in the table ("" when not explained by it)
-        self.evidence = evidence  # what the diagnosis reads again, with the rest of the run
 
 
 @dataclass(frozen=True)
