@@ -47,6 +47,8 @@ MAX_BODY_BYTES = 4 * 1024 * 1024  # identity and API answers are small; a bigger
 
 @dataclass(frozen=True)
 class HttpOptions:
+    """A client's timeout, TLS trust and body cap, from a profile or given."""
+
     timeout: float = 10.0
     verify: bool = True
     ca_bundle: str = ""

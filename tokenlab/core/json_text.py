@@ -37,6 +37,8 @@ class JsonTextError(TokenlabError):
 
 @dataclass(frozen=True)
 class JsonText:
+    """A JSON value read within bounds, and the member names it repeats."""
+
     value: Any
     duplicate_names: tuple[str, ...] = ()  # object member names given more than once
 

@@ -55,6 +55,8 @@ class BackendStatus:
 
 @dataclass(frozen=True)
 class SecretLocation:
+    """Where a profile's secret of one kind comes from; never the value."""
+
     kind: SecretKind
     source: Source
     detail: str = ""

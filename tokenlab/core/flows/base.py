@@ -19,6 +19,8 @@ from tokenlab.core.token_set import FlowResult, TokenSet
 
 @dataclass
 class FlowContext:
+    """What a flow runs with: its profile, secrets, bus, client and discovery cache."""
+
     profile: Profile
     secrets: SecretStore
     bus: Bus
