@@ -313,7 +313,8 @@ class RecordingTransport(httpx.AsyncBaseTransport):
             # the transport's stream itself: httpx's aiter_raw adds only bookkeeping of a
             # response that is replaced below (its errors are mapped by the transport already)
             stream = response.stream
-            assert isinstance(stream, httpx.AsyncByteStream)  # an async transport's answer
+            if not isinstance(stream, httpx.AsyncByteStream):  # as httpx's aiter_raw says it
+                raise RuntimeError("Attempted to call an async iterator on an sync stream.")
             async for chunk in stream:
                 body.feed(chunk)
             return body.finish()
