@@ -170,6 +170,8 @@ class Bus:
     def wants(self, event_type: type[Event]) -> bool:
         """Whether any subscriber takes events of this type: a publisher whose event is costly
         to build (masked copies of a whole exchange) builds it only then."""
+        if not self._subs:
+            return False
         with self._lock:
             subs = list(self._subs.values())
         return any(not s.types or issubclass(event_type, s.types) for s in subs)

@@ -38,6 +38,8 @@ class FlowContext:
         return self.profile.authority
 
     async def discovery(self) -> Discovery:
+        if self._discovery is not None:  # read and confirmed already (set once, never unset)
+            return self._discovery
         async with self._lock:
             if self._discovery is None:
                 discovery = await self.cache.discovery(self.client, self.authority)
