@@ -35,6 +35,7 @@ EC_JWK: dict[str, Any] = {
         ({"n": [1, 2, 3]}, "its n is not a string"),
         ({"e": None}, "its e is missing"),
         ({"kty": "oct"}, "its key type 'oct' is not RSA, EC or OKP"),
+        ({"kty": ["RSA"]}, "its key type ['RSA'] is not RSA, EC or OKP"),  # unhashable: no crash
         ({"alg": "RS999"}, "its algorithm RS999 is not one tokenlab verifies"),
         ({"n": "AQAB"}, "its members do not form a valid RSA public key for RS256"),
     ],

@@ -49,6 +49,8 @@ def json_text(value: Any) -> str:
 
 @dataclass
 class CommandContext:
+    """A command's streams, bus, profiles and secrets, and how it prints."""
+
     stdin: TextIO
     stdout: TextIO
     stderr: TextIO

@@ -133,8 +133,8 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
     import asyncio
 
     from tokenlab.commands.trace import TracePrinter
-    from tokenlab.core.explain import TokenEndpointError, explanation_json
     from tokenlab.core.flows.runner import run_flow
+    from tokenlab.core.refusal import TokenEndpointError
 
     profile = ctx.profiles.load(args.profile)
     read_stdin_secret(args, ctx, profile.name, profile.scenario)
@@ -151,6 +151,7 @@ def _run(args: argparse.Namespace, ctx: CommandContext) -> int:
         )
     except TokenEndpointError as exc:
         if args.json:
+            from tokenlab.core.explain import explanation_json
             from tokenlab.core.flows.refresh import RefreshTokenRefusedError
 
             error: dict[str, Any] = {"remedy": exc.remedy.to_json() if exc.remedy else None}

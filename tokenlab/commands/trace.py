@@ -49,7 +49,9 @@ class TracePrinter:
         self.step = 0
 
     def attach(self, bus: Bus) -> None:
-        bus.subscribe(self.handle)
+        # Quiet, only the user's actions are shown: a subscription to every event would have
+        # each exchange masked and recorded for nothing.
+        bus.subscribe(self.handle, *((UserActionRequired,) if self.quiet else ()))
 
     def write(self, text: str) -> None:
         self.out.write(inert(text) + "\n")

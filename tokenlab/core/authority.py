@@ -63,6 +63,8 @@ __all__ = [  # the discovery and kind names, here too: callers import them from 
 
 @dataclass(frozen=True)
 class Finding:
+    """One observation for the user: a level, what was seen, a hint and the step to take."""
+
     level: Level
     message: str
     hint: str = ""
@@ -79,6 +81,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class AuthorityReport:
+    """What checking an authority found: its discovery, keys, clock and findings."""
+
     authority: str
     kind: AuthorityKind
     discovery: Discovery

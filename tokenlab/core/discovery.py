@@ -29,6 +29,8 @@ class AuthorityError(TokenlabError):
 
 @dataclass(frozen=True)
 class KeyInfo:
+    """One key of an authority's JWKS, described without its key material."""
+
     kid: str
     kty: str
     alg: str
@@ -162,6 +164,8 @@ def clock_skew_seconds(response: httpx.Response, *, local_now: float | None = No
 
 @dataclass
 class _Cached:
+    """A cached document and when it goes stale (time.monotonic)."""
+
     value: Any
     expires: float
 

@@ -27,6 +27,8 @@ def new_run_id() -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class Event:
+    """What every event carries: its run and when it happened (time.monotonic)."""
+
     run_id: str
     at: float = field(default_factory=time.monotonic)
 
@@ -59,6 +61,8 @@ class HttpExchange(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class FlowStarted(Event):
+    """A flow began for a profile."""
+
     flow: str
     profile: str
 
@@ -81,6 +85,8 @@ class UserActionRequired(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class TokenIssued(Event):
+    """A token came back; only its masked form travels on the bus."""
+
     token_type: str
     expires_in: int | None
     scopes: tuple[str, ...]
@@ -89,6 +95,8 @@ class TokenIssued(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class FlowFailed(Event):
+    """A flow stopped with an error (or was cancelled); published before FlowFinished."""
+
     message: str
     hint: str = ""
     remedy: Remedy | None = None
@@ -98,6 +106,8 @@ class FlowFailed(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class FlowFinished(Event):
+    """A flow ended, whatever the outcome (also when cancelled)."""
+
     ok: bool
 
 
@@ -129,6 +139,8 @@ Handler = Callable[[Any], None]
 
 @dataclass(frozen=True)
 class Subscription:
+    """One subscriber: its handler and the event types it takes (none: every type)."""
+
     id: int
     handler: Handler
     types: tuple[type[Event], ...]
@@ -158,11 +170,15 @@ class Bus:
     def wants(self, event_type: type[Event]) -> bool:
         """Whether any subscriber takes events of this type: a publisher whose event is costly
         to build (masked copies of a whole exchange) builds it only then."""
+        if not self._subs:
+            return False
         with self._lock:
             subs = list(self._subs.values())
         return any(not s.types or issubclass(event_type, s.types) for s in subs)
 
     def publish(self, event: Event) -> None:
+        if not self._subs:  # nobody listens (a run inside a benchmark, a script): nothing to do
+            return
         with self._lock:
             subs = [s for s in self._subs.values() if s.wants(event)]
         for sub in subs:

@@ -14,6 +14,8 @@ PasteSource = Callable[[str], Awaitable[str]]  # prompt -> what the user pasted
 
 @dataclass
 class FlowOptions:
+    """How an interactive flow finishes its sign-in, and how long it waits for the user."""
+
     finish: Finish | None = None  # None: loopback, or paste/device when no browser can open
     open_browser: bool = True  # False: only show the sign-in address
     browser_command: str = ""  # the user's command to open it ("%s" or last: the address)

@@ -47,6 +47,8 @@ MAX_BODY_BYTES = 4 * 1024 * 1024  # identity and API answers are small; a bigger
 
 @dataclass(frozen=True)
 class HttpOptions:
+    """A client's timeout, TLS trust and body cap, from a profile or given."""
+
     timeout: float = 10.0
     verify: bool = True
     ca_bundle: str = ""
@@ -287,23 +289,33 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         )
 
     async def _read_capped(self, response: httpx.Response, request: httpx.Request) -> bytes:
-        where = self.redactor.url(str(request.url))
+        def where() -> str:  # only an error names the answer
+            return self.redactor.url(str(request.url))
+
         cap = self.options.max_body_bytes
-        try:
-            content = response.content  # already read and decoded (a transport built it in memory)
-        except httpx.ResponseNotRead:
-            pass
-        else:
-            body = CappedBody((), cap=cap, where=where)
-            body.feed(content)
-            return body.finish()
+        # A body is read only once its stream is consumed: an answer from the network never is
+        # here, so it does not pay for the exception `content` raises when unread.
+        if response.is_stream_consumed:
+            try:
+                content = response.content  # read and decoded (a transport built it in memory)
+            except httpx.ResponseNotRead:
+                pass
+            else:
+                body = CappedBody((), cap=cap, where=where)
+                body.feed(content)
+                return body.finish()
         try:
             body = CappedBody(
                 response.headers.get_list("content-encoding", split_commas=True),
                 cap=cap,
                 where=where,
             )
-            async for chunk in response.aiter_raw():
+            # the transport's stream itself: httpx's aiter_raw adds only bookkeeping of a
+            # response that is replaced below (its errors are mapped by the transport already)
+            stream = response.stream
+            if not isinstance(stream, httpx.AsyncByteStream):  # as httpx's aiter_raw says it
+                raise RuntimeError("Attempted to call an async iterator on an sync stream.")
+            async for chunk in stream:
                 body.feed(chunk)
             return body.finish()
         finally:

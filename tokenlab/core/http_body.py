@@ -8,7 +8,7 @@ its output passes the cap: memory stays near the cap whatever the server sends.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from tokenlab.core.errors import ResponseTooLargeError, TransportError
 
@@ -76,12 +76,15 @@ class CappedBody:
 
     Raises `ResponseTooLargeError` once the raw or the decoded bytes pass `cap`, and a
     `TransportError` for a compression that was not asked for or data that does not decode.
-    `where` names the answer in those errors (a masked URL).
+    `where` names the answer in those errors (a masked URL), or makes that name when an error
+    needs it: masking a URL is work that an answer read without trouble never needs.
     """
 
-    def __init__(self, content_encoding: Iterable[str], *, cap: int, where: str) -> None:
+    def __init__(
+        self, content_encoding: Iterable[str], *, cap: int, where: str | Callable[[], str]
+    ) -> None:
         self.cap = cap
-        self.where = where
+        self._where = where
         self.raw_size = 0
         self.size = 0
         self.chunks: list[bytes] = []
@@ -89,12 +92,16 @@ class CappedBody:
         refused = [e for e in encodings if e in _NOT_ASKED]
         if refused:
             raise TransportError(
-                f"the answer from {where} is compressed with {refused[0]}, which tokenlab did "
+                f"the answer from {self.where} is compressed with {refused[0]}, which tokenlab did "
                 f"not ask for (it asks for {ACCEPT_ENCODING})",
                 "the server or a proxy in between ignores Accept-Encoding",
             )
         # decoded in the reverse order of application; unknown names are ignored, as httpx does
         self.stages = [_Inflater(e, cap) for e in reversed(encodings) if e in (*_GZIP, "deflate")]
+
+    @property
+    def where(self) -> str:
+        return self._where if isinstance(self._where, str) else self._where()
 
     def feed(self, raw: bytes) -> None:
         self.raw_size += len(raw)

@@ -37,6 +37,8 @@ class JsonTextError(TokenlabError):
 
 @dataclass(frozen=True)
 class JsonText:
+    """A JSON value read within bounds, and the member names it repeats."""
+
     value: Any
     duplicate_names: tuple[str, ...] = ()  # object member names given more than once
 
@@ -65,6 +67,36 @@ def _reject_constant(name: str) -> Any:
     raise _ConstantError(f"{name} is not a JSON number")
 
 
+class _RepeatedName(Exception):
+    pass
+
+
+def _pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen = dict(items)
+    if len(seen) != len(items):
+        raise _RepeatedName
+    return seen
+
+
+def _noting_repeats(duplicates: list[str]) -> json.JSONDecoder:
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen = dict(items)  # the last copy wins, at the first copy's place
+        if len(seen) != len(items):
+            found: set[str] = set()
+            for key, _ in items:
+                if key in found:
+                    duplicates.append(key)
+                found.add(key)
+        return seen
+
+    return json.JSONDecoder(object_pairs_hook=pairs, parse_constant=_reject_constant)
+
+
+# One decoder for every document without repeated names (json.loads with hooks builds a
+# decoder per call, two per token); a repeated name is rare and reads the text again.
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_reject_constant)
+
+
 def read_json(
     data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH, max_chars: int = MAX_JSON_CHARS
 ) -> JsonText:
@@ -82,20 +114,14 @@ def read_json(
         text = data
     if nests_deeper_than(text, max_depth):
         raise JsonTextError("too-deep", f"nests JSON more than {max_depth} levels deep")
-    duplicates: list[str] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen = dict(items)  # the last copy wins, at the first copy's place
-        if len(seen) != len(items):  # rare: only then walk the pairs in Python
-            found: set[str] = set()
-            for key, _ in items:
-                if key in found:
-                    duplicates.append(key)
-                found.add(key)
-        return seen
-
     try:
-        value = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant)
+        if text.startswith("\ufeff"):  # what json.loads says of a BOM left in text
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        try:
+            return JsonText(_DECODER.decode(text))
+        except _RepeatedName:  # rare: read again, this time noting every repeated name
+            duplicates: list[str] = []
+            value = _noting_repeats(duplicates).decode(text)
     except json.JSONDecodeError as exc:
         raise JsonTextError(
             "not-json", f"is not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"

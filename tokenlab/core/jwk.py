@@ -41,7 +41,7 @@ def key_alg(jwk: Mapping[str, Any]) -> str:
 
 def _member_problem(jwk: Mapping[str, Any]) -> str | None:
     kty = jwk.get("kty")
-    if kty not in _MEMBERS:
+    if not isinstance(kty, str) or kty not in _MEMBERS:  # a hostile JWKS: a list is unhashable
         return f"its key type {kty!r} is not RSA, EC or OKP" if kty else "it has no kty"
     for name in _MEMBERS[str(kty)]:
         value = jwk.get(name)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 import threading
@@ -61,26 +62,32 @@ def _names(names: frozenset[str] | list[str]) -> str:
     return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
 
 
+# The patterns are compiled on first use (~1.3 ms for all of them): a quiet run that gets its
+# token masks nothing and never needs them.
 # A JWT, or the start of one (a snippet may cut it off): base64url of a JSON object, `eyJ`.
-_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*){0,2}")
-_REFERENCE_TOKEN = re.compile(r"\benrt_[A-Za-z0-9_\-]{6,}")
-_HTML_INPUT = re.compile(
-    r"""(<input\b[^>]*\bname=["'](?P<name>[A-Za-z_]+)["'][^>]*\bvalue=["'])(?P<value>[^"']*)""",
-    re.IGNORECASE,
+_JWT = r"\beyJ[A-Za-z0-9_-]{10,}(?:\.[A-Za-z0-9_-]*){0,2}"
+_REFERENCE_TOKEN = r"\benrt_[A-Za-z0-9_\-]{6,}"
+_HTML_INPUT = (
+    r"""(<input\b[^>]*\bname=["'](?P<name>[A-Za-z_]+)["'][^>]*\bvalue=["'])(?P<value>[^"']*)"""
 )
-_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<value>[^/?#\s\"'<>`]+)(?=@)")
-_AUTH_VALUE = re.compile(r"\b(?P<head>(?:Basic|Bearer)\s+)(?P<value>[A-Za-z0-9._~+/-]+=*)", re.I)
-_PAIR = re.compile(
-    rf"(?<![\w.-])(?P<head>(?:{_names(SENSITIVE_FIELDS)})=)(?P<value>[^\s&\"'<>#]+)", re.I
+_USERINFO = r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<value>[^/?#\s\"'<>`]+)(?=@)"
+_AUTH_VALUE = r"\b(?P<head>(?:Basic|Bearer)\s+)(?P<value>[A-Za-z0-9._~+/-]+=*)"
+_PAIR = rf"(?<![\w.-])(?P<head>(?:{_names(SENSITIVE_FIELDS)})=)(?P<value>[^\s&\"'<>#]+)"
+_JSON_PAIR = (
+    rf"(?P<head>\"(?:{_names(SENSITIVE_JSON_FIELDS)})\"\s*:\s*\")(?P<value>(?:[^\"\\]|\\.)+)"
 )
-_JSON_PAIR = re.compile(
-    rf"(?P<head>\"(?:{_names(SENSITIVE_JSON_FIELDS)})\"\s*:\s*\")(?P<value>(?:[^\"\\]|\\.)+)", re.I
-)
-_NAMED_TOKEN = re.compile(
+_NAMED_TOKEN = (
     rf"\b(?P<head>(?:{_names(_TOKEN_NAMES)})\b[\"']?\s*[:=]?\s*[\"']?)"
     r"(?P<value>[A-Za-z0-9._~+/=-]{16,})"
 )
-_BASE64 = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
+_BASE64 = r"[A-Za-z0-9+/_-]{8,}={0,2}"
+
+
+@functools.cache
+def _compiled(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
 # A cheap test first (plain substring searches): most header values and JSON strings hold
 # none of these, and then no rule can match.
 _TRIGGERS = (
@@ -120,15 +127,20 @@ def _masked_credentials(match: re.Match[str]) -> str:
 
 
 # The rules that need no known value, in order (a masked value is never masked again).
-_RULES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (_USERINFO, _masked_value),
-    (_AUTH_VALUE, _masked_credentials),
-    (_PAIR, _masked_value),
-    (_JSON_PAIR, _masked_value),
-    (_NAMED_TOKEN, _masked_value),
-    (_JWT, lambda m: mask(m.group(0))),
-    (_REFERENCE_TOKEN, lambda m: mask(m.group(0))),
-)
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+
+
+@functools.cache
+def _rules() -> tuple[Rule, ...]:
+    return (
+        (_compiled(_USERINFO), _masked_value),
+        (_compiled(_AUTH_VALUE, re.I), _masked_credentials),
+        (_compiled(_PAIR, re.I), _masked_value),
+        (_compiled(_JSON_PAIR, re.I), _masked_value),
+        (_compiled(_NAMED_TOKEN), _masked_value),
+        (_compiled(_JWT), lambda m: mask(m.group(0))),
+        (_compiled(_REFERENCE_TOKEN), lambda m: mask(m.group(0))),
+    )
 
 
 def mask_tokens(text: str) -> str:
@@ -136,12 +148,15 @@ def mask_tokens(text: str) -> str:
     that may reach an error, an event or a report."""
     if not any(trigger in text for trigger in _TRIGGERS):
         return text
-    for pattern, replace in _RULES:
+    for pattern, replace in _rules():
         text = pattern.sub(replace, text)
     return text
 
 
-_PERCENT = re.compile(r"%[0-9A-F]{2}")
+_PERCENT = r"%[0-9A-F]{2}"
+# The characters that no URL or JSON encoding changes (urllib's always-safe set): every JWT and
+# most secrets are made of them only. Scanned in C; quote() of a long token is slow.
+_ENCODED_AS_ITSELF = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def encoded_forms(value: str) -> set[str]:
@@ -149,6 +164,8 @@ def encoded_forms(value: str) -> set[str]:
 
     A value that is not valid Unicode (a lone surrogate a hostile server sent) cannot be
     URL-encoded or sent as UTF-8: its raw and JSON forms are what can show up."""
+    if _ENCODED_AS_ITSELF.fullmatch(value):
+        return {value}  # each encoding below would give the value itself
     forms = {value, json.dumps(value)[1:-1]}
     try:
         value.encode("utf-8")
@@ -164,7 +181,7 @@ def encoded_forms(value: str) -> set[str]:
 
 def _any_hex_case(form: str) -> str:
     """A pattern for `form` whose percent-escapes match in either case (`%2B` and `%2b`)."""
-    return _PERCENT.sub(
+    return _compiled(_PERCENT).sub(
         lambda m: "%" + "".join(f"[{c}{c.lower()}]" for c in m.group(0)[1:]), re.escape(form)
     )
 
@@ -257,7 +274,7 @@ class Redactor:
             decoded = _decoded_base64(m.group(0))
             return mask(m.group(0)) if any(n in decoded for n in needles) else m.group(0)
 
-        return _BASE64.sub(in_base64, text)
+        return _compiled(_BASE64).sub(in_base64, text)
 
     def text(self, text: str) -> str:
         return mask_tokens(self._known_masked(text))
@@ -333,7 +350,7 @@ class Redactor:
             except JsonTextError:  # not JSON, or hostile JSON: masked as text below
                 pass
         if "html" in ctype:
-            text = _HTML_INPUT.sub(
+            text = _compiled(_HTML_INPUT, re.IGNORECASE).sub(
                 lambda m: (
                     m.group(1)
                     + (

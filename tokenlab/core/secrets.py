@@ -55,6 +55,8 @@ class BackendStatus:
 
 @dataclass(frozen=True)
 class SecretLocation:
+    """Where a profile's secret of one kind comes from; never the value."""
+
     kind: SecretKind
     source: Source
     detail: str = ""
@@ -63,6 +65,7 @@ class SecretLocation:
         return {"kind": self.kind.value, "source": self.source, "detail": self.detail}
 
 
+NO_SERVICE = "no keyring service is running (common over SSH)"
 NO_KEYRING_FOR_DEMO = "the demo keeps its secrets in this console's memory only"
 FALLBACK_HINT = "without a keyring, secrets are given for each run: in the environment, or as input"
 FALLBACK_REMEDY = remedy(RemedyKind.GIVE_SECRET_FOR_RUN, env=tuple(ENV_VARS.values()))
@@ -117,7 +120,9 @@ class SecretStore:
 
         `redactor`: the run's own instead of the store's (the fleet gives each profile one, so
         masking stays as cheap on the 200th profile as on the first)."""
-        view = SecretStore(bus=bus, run_id=run_id, env=self.env, redactor=redactor or self.redactor)
+        view = SecretStore.__new__(SecretStore)  # no state of its own to make: it shares ours
+        view.bus, view.run_id, view.env = bus, run_id, self.env
+        view.redactor = redactor or self.redactor
         view._shared = self._shared
         return view
 
@@ -131,17 +136,19 @@ class SecretStore:
         return shared.status
 
     def _probe(self) -> BackendStatus:
+        from tokenlab.core.keyring_backend import FAIL_BACKEND, detect_backend, no_backend_can_run
+
+        if no_backend_can_run():  # keyring's answer, known without importing it
+            return BackendStatus(FAIL_BACKEND, False, NO_SERVICE)
         try:
             from keyring.backends import fail  # lazy: importing keyring scans entry points
-
-            from tokenlab.core.keyring_backend import detect_backend
 
             backend = detect_backend()
         except Exception as exc:  # noqa: BLE001 - any backend failure means "not usable"
             return BackendStatus("unknown", False, f"{type(exc).__name__}: {exc}")
         name = _backend_name(backend)
         if isinstance(backend, fail.Keyring):
-            return BackendStatus(name, False, "no keyring service is running (common over SSH)")
+            return BackendStatus(name, False, NO_SERVICE)
         return BackendStatus(name, True)
 
     def _mark_unusable(self, exc: BaseException) -> BackendStatus:

@@ -61,6 +61,8 @@ class TokenSet:
 
 @dataclass(frozen=True)
 class FlowResult:
+    """What a flow returns: the API token, the sign-in's tokens if any, and its findings."""
+
     flow: str
     profile: str
     api_token: TokenSet  # the token that calls the API

@@ -20,6 +20,7 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=256)  # the same few endpoints, checked on every request of every run
 def is_cleartext(url: str) -> bool:
     """Would `url` carry tokens and secrets over a network unencrypted (not https, not loopback)?
 

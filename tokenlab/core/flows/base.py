@@ -19,6 +19,8 @@ from tokenlab.core.token_set import FlowResult, TokenSet
 
 @dataclass
 class FlowContext:
+    """What a flow runs with: its profile, secrets, bus, client and discovery cache."""
+
     profile: Profile
     secrets: SecretStore
     bus: Bus
@@ -36,6 +38,8 @@ class FlowContext:
         return self.profile.authority
 
     async def discovery(self) -> Discovery:
+        if self._discovery is not None:  # read and confirmed already (set once, never unset)
+            return self._discovery
         async with self._lock:
             if self._discovery is None:
                 discovery = await self.cache.discovery(self.client, self.authority)

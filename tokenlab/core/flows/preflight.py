@@ -59,6 +59,8 @@ def _cleartext(p: Profile, _f: str, _s: SecretStore, _o: FlowOptions) -> list[Fi
 
 
 def _legacy_scopes(p: Profile, _f: str, _s: SecretStore, _o: FlowOptions) -> list[Finding]:
+    if not any(scope in LEGACY_SCOPES for scope in p.scopes):
+        return []
     fixed = _scopes_without(p, LEGACY_SCOPES, "read")
     return [
         Finding(

@@ -13,9 +13,9 @@ from urllib.parse import quote
 
 from tokenlab.core.destinations import credentials_in, refuse_cleartext
 from tokenlab.core.errors import RemedyKind, SecretMissingError, UsageError, remedy
-from tokenlab.core.explain import TokenEndpointError, explain, read_answer
 from tokenlab.core.flows.base import FlowContext
 from tokenlab.core.json_text import JsonTextError, read_json
+from tokenlab.core.refusal import TokenEndpointError
 from tokenlab.core.secrets import SecretKind
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -218,6 +218,8 @@ async def post_form(
             return {}
         if isinstance(body, dict):
             return body
+    from tokenlab.core.explain import explain, read_answer  # lazy: only a refusal needs them
+
     raise scrub_secrets(
         ctx,
         explain(

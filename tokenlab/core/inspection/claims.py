@@ -79,6 +79,8 @@ _FIRST_TIME, _LAST_TIME = -62_135_596_800, 253_402_300_799  # years 1 and 9999: 
 
 def time_problem(value: Any) -> str | None:
     """Why `value` is not a usable NumericDate, in a few words (None when it is one)."""
+    if type(value) in (int, float) and _FIRST_TIME <= value <= _LAST_TIME:
+        return None  # the usual case (NaN fails the comparison and is judged below)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return f"it is {type(value).__name__ if value is not None else 'null'}, not a number"
     if isinstance(value, float) and math.isnan(value):
@@ -98,15 +100,11 @@ def as_time(value: Any) -> float | None:
 
 def utc_text(timestamp: float) -> str:
     """`2026-12-03 19:40:29 UTC`: the second the time falls in."""
-    if 0 <= timestamp < _YEAR_10000:  # formatted without datetime and strftime (4 per check)
-        fraction, whole = math.modf(timestamp)
-        if round(fraction * 1e6) >= 1_000_000:  # datetime rounds to microseconds first
-            whole += 1
-        t = time.gmtime(whole)
-        return (
-            f"{t.tm_year:04d}-{t.tm_mon:02d}-{t.tm_mday:02d} "
-            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} UTC"
-        )
+    if 0 <= timestamp < _YEAR_10000:  # without datetime (4 per check): C's strftime, numbers only
+        whole = timestamp
+        if timestamp % 1 and round(timestamp % 1 * 1e6) >= 1_000_000:
+            whole = timestamp // 1 + 1  # datetime rounds to microseconds first
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(whole))
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 

@@ -6,6 +6,8 @@ Hand-edited files are welcome: errors name the file, the line and the field, and
 overwrites a file it could not read.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from tokenlab.core.profiles.model import (
     ASSERTION_AUDIENCES,
     AUTH_METHODS,
@@ -23,11 +25,24 @@ from tokenlab.core.profiles.model import (
     TlsOptions,
     new_profile,
 )
-from tokenlab.core.profiles.risks import ProfileRisk, profile_risks
 from tokenlab.core.profiles.store import ProfileStore
 from tokenlab.core.profiles.summary import profile_summary
 from tokenlab.core.profiles.toml_io import from_toml, to_toml
 from tokenlab.core.profiles.validation import METHODS, check_name, validate
+
+if TYPE_CHECKING:
+    from tokenlab.core.profiles.risks import ProfileRisk, profile_risks
+
+
+def __getattr__(name: str) -> Any:
+    """The risk checks load on first use: only an import or a review of a profile needs them,
+    not every run that loads one."""
+    if name in ("ProfileRisk", "profile_risks"):
+        from tokenlab.core.profiles import risks
+
+        return getattr(risks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ASSERTION_AUDIENCES",

@@ -43,6 +43,8 @@ DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class TlsOptions:
+    """How a profile's connections trust TLS certificates."""
+
     verify: bool = True
     ca_bundle: str = ""  # a PEM file of extra trusted CAs (a corporate proxy's, a test CA)
     os_trust_store: bool = False  # trust what the operating system trusts (truststore)
@@ -50,6 +52,8 @@ class TlsOptions:
 
 @dataclass(frozen=True)
 class ProbeRequest:
+    """The API request a probe sends with the token."""
+
     method: str = "GET"
     path: str = "Crm_Sales_Customers?$top=1"  # relative to the profile's API base URL
     headers: tuple[tuple[str, str], ...] = (("Accept", "application/json"),)
@@ -58,6 +62,8 @@ class ProbeRequest:
 
 @dataclass(frozen=True)
 class Profile:
+    """One named instance profile: where the identity service is and how this client signs in."""
+
     name: str
     instance: str
     scenario: Scenario

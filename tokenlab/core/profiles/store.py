@@ -7,7 +7,6 @@ directory open to others is made private (0700) when it is the user's, else warn
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -69,6 +68,8 @@ class ProfileStore:
     def _not_found(self, name: str) -> ProfileNotFoundError:
         known = self.names()
         if known:
+            import difflib  # lazy: only a name not found needs a suggestion
+
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else f"known profiles: {', '.join(known)}"
             return ProfileNotFoundError(f"no profile named {name!r}", hint)
