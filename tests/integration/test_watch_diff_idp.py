@@ -10,55 +10,27 @@ import pytest
 
 from tests.idp.fixtures import TestProvider
 from tests.support.targets import idp_profile
+from tests.support.watching import watch_for
 from tokenlab.core.events import Bus
-from tokenlab.core.http import HttpOptions, build_client
 from tokenlab.core.inspection.compare import diff_tokens
 from tokenlab.core.inspection.decode import decode_token
-from tokenlab.core.probing import probe_url
 from tokenlab.core.watch import (
-    WATCH_EVENTS,
-    Watcher,
     WatchFinding,
     WatchRenewed,
     WatchSettings,
     WatchTick,
 )
-from tokenlab.core.watch.sources import ProfileTokenSource, profile_prober
+from tokenlab.core.watch.sources import ProfileTokenSource
 
 pytestmark = pytest.mark.idp
-
-
-class FakeTime:
-    """A clock that moves only when the watcher sleeps: an hour of watching takes no time."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 async def test_watching_the_providers_api_renews_the_token_before_expiry(
     idp: TestProvider,
 ) -> None:
     profile, store = idp_profile(idp, "service_basic")
-    bus, fake = Bus(), FakeTime()
-    async with build_client(HttpOptions.from_profile(profile), bus=bus, run_id="w") as client:
-        watcher = Watcher(
-            profile=profile.name,
-            api_url=probe_url(profile),
-            source=ProfileTokenSource(profile, store, bus),
-            send=profile_prober(client, profile, store),
-            bus=bus,
-            settings=WatchSettings(interval_s=1500, count=4, margin_s=300),
-            clock=fake,
-            sleep=fake.sleep,
-        )
-        with bus.collect(*WATCH_EVENTS) as events:
-            await watcher.run()
+    settings = WatchSettings(interval_s=1500, count=4, margin_s=300)
+    _, events = await watch_for(profile, store, settings)
     ticks = [e.record for e in events if isinstance(e, WatchTick)]
     renewals = [e.record for e in events if isinstance(e, WatchRenewed)]
     assert [t.status for t in ticks] == [200, 200, 200, 200]

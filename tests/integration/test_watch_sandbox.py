@@ -6,17 +6,13 @@ before a rotation and a clock 90 s ahead. The watcher's clock and sleep are inje
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import pytest
 
 from tests.support.targets import sandbox_profile
-from tokenlab.core.events import Bus, Event
-from tokenlab.core.http import HttpOptions, build_client
-from tokenlab.core.probing import probe_url
+from tests.support.watching import watch_for
+from tokenlab.core.events import Event
 from tokenlab.core.watch import (
-    WATCH_EVENTS,
     Watcher,
     WatchFinding,
     WatchSettings,
@@ -24,45 +20,14 @@ from tokenlab.core.watch import (
     WatchStopped,
     WatchTick,
 )
-from tokenlab.core.watch.sources import ProfileTokenSource, profile_prober
 from tokenlab.sandbox import Sandbox
-
-
-class FakeTime:
-    """A clock that moves only when the watcher sleeps."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 async def _watch(
     sandbox: Sandbox, name: str, count: int, **settings: float
 ) -> tuple[Watcher, list[Event]]:
     profile, store = sandbox_profile(sandbox, name)
-    bus = Bus()
-    fake = FakeTime()
-    async with build_client(HttpOptions.from_profile(profile), bus=bus, run_id="w") as client:
-        watcher = Watcher(
-            profile=profile.name,
-            api_url=probe_url(profile),
-            source=ProfileTokenSource(profile, store, bus),
-            send=profile_prober(client, profile, store),
-            bus=bus,
-            settings=WatchSettings(count=count, **settings),
-            clock=fake,
-            sleep=fake.sleep,
-        )
-        with bus.collect(*WATCH_EVENTS) as events:
-            await watcher.run()
-    return watcher, events
+    return await watch_for(profile, store, WatchSettings(count=count, **settings))
 
 
 def test_the_flaky_node_serves_one_url_from_two_nodes_in_turn(
@@ -130,20 +95,9 @@ async def test_a_signed_in_web_app_is_watched_unattended_by_refreshing(sandbox: 
 
     target = sandbox_target(sandbox)
     target.secrets.remember(target.profile.name, SecretKind.REFRESH_TOKEN, target.sign_in())
-    bus, fake = Bus(), FakeTime()
-    profile = target.profile
-    async with build_client(HttpOptions.from_profile(profile), bus=bus, run_id="w") as client:
-        watcher = Watcher(
-            profile=profile.name,
-            api_url=probe_url(profile),
-            source=ProfileTokenSource(profile, target.secrets, bus),
-            send=profile_prober(client, profile, target.secrets),
-            bus=bus,
-            settings=WatchSettings(count=3, interval_s=1800, margin_s=1900),
-            clock=fake,
-            sleep=fake.sleep,
-        )
-        summary = await watcher.run()
+    settings = WatchSettings(count=3, interval_s=1800, margin_s=1900)
+    watcher, _ = await watch_for(target.profile, target.secrets, settings)
+    summary = watcher.summary()
     renewals = watcher.timeline.renewals
     assert [r.how for r in renewals] == ["issued", "refreshed", "refreshed"]
     assert all(r.after is not None and r.after.has_refresh_token for r in renewals)

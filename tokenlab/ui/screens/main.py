@@ -26,7 +26,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from tokenlab.core.errors import ConfigFileError
 from tokenlab.core.events import Bus
-from tokenlab.core.profiles import ProfileStore
+from tokenlab.core.profiles import Profile, ProfileStore
 from tokenlab.core.secrets import SecretStore
 from tokenlab.ui.console_actions import ConsoleActions
 from tokenlab.ui.fleet_runs import FleetRuns
@@ -128,8 +128,7 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         if name in CLOCKED:
             options["now"] = self.now
         pane = cls(**options)
-        if (show_profile := getattr(pane, "show_profile", None)) is not None:
-            show_profile(self.active)
+        _show_profile_in(pane, self.active)
         if name == "profiles":
             self.show_profiles_in(pane)
         return pane
@@ -197,13 +196,13 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         names = [p.name for p in self.profiles]
         wanted = prefer or (self.active.name if self.active else "")
         name = wanted if wanted in names else (names[0] if names else "")
+        if name != (self.active.name if self.active else "") or prefer:
+            self.activate(name)  # which lists the profiles too
+            return
+        self.active = next((p for p in self.profiles if p.name == name), None)
         self.query_one(ProfileList).show(self.profiles, errors, name)
         if "profiles" in self.panes:
             self.show_profiles_in(self.panes["profiles"], name)
-        if name != (self.active.name if self.active else "") or prefer:
-            self.activate(name)
-        else:
-            self.active = next((p for p in self.profiles if p.name == name), None)
 
     def activate(self, name: str) -> None:
         """Make `name` the active profile of every pane, and check its authority."""
@@ -213,8 +212,7 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
         self.header_bar.show_profile(profile)
         self.stop_watch()  # a watch belongs to the profile it was started for
         for pane in self.panes.values():  # a pane made later is shown it as it is made
-            if (show_profile := getattr(pane, "show_profile", None)) is not None:
-                show_profile(profile)
+            _show_profile_in(pane, profile)
         errors = self.profile_errors  # as the last reload read them (not every file again)
         self.query_one(ProfileList).show(self.profiles, errors, name)
         if "profiles" in self.panes:
@@ -317,3 +315,9 @@ class MainScreen(PaneRequests, RunRouting, WatchRuns):
 
     def action_cancel(self) -> None:
         self.actions.cancel(self.current_pane())
+
+
+def _show_profile_in(pane: Widget, profile: Profile | None) -> None:
+    """Show `profile` in a pane that shows one (the Profiles and Fleet panes list them all)."""
+    if (show_profile := getattr(pane, "show_profile", None)) is not None:
+        show_profile(profile)

@@ -19,7 +19,6 @@ P = ParamSpec("P")
 W = TypeVar("W", bound=Widget)
 
 _KEPT = "_tokenlab_deferred_calls"
-MARK = "__until_mounted__"
 
 
 def until_mounted(method: Callable[Concatenate[W, P], None]) -> Callable[Concatenate[W, P], None]:
@@ -35,7 +34,6 @@ def until_mounted(method: Callable[Concatenate[W, P], None]) -> Callable[Concate
         kept.append(functools.partial(method, self, *args, **kwargs))  # after those before it
 
     functools.update_wrapper(call, method)
-    setattr(call, MARK, True)
     return call
 
 
@@ -45,8 +43,3 @@ def replay_deferred(pane: Widget) -> None:
     while kept:  # a call may come while the kept ones are made: it waits its turn
         kept.pop(0)()
     pane.__dict__.pop(_KEPT, None)
-
-
-def kept_calls(pane: Widget) -> int:
-    """How many calls `pane` keeps for its mount (for tests)."""
-    return len(pane.__dict__.get(_KEPT, []))
