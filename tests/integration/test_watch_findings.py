@@ -11,8 +11,8 @@ from dataclasses import replace
 import jwt
 import pytest
 
-from tests.integration.test_watch_sandbox import FakeTime
 from tests.support.targets import sandbox_profile
+from tests.support.watching import FakeTime
 from tokenlab.core.errors import TokenlabError
 from tokenlab.core.events import Bus
 from tokenlab.core.flows.runner import run_flow
